@@ -1,0 +1,193 @@
+"""Evaluate a scenario against the rule book: a pure function of (rule book, scenario, as-of, readings).
+
+The hot path records, for every rule in force, whether its condition holds (True, False or None
+for unknown) and whether an exception defeats it; the full cited explanation is built only when
+asked for (:meth:`Evaluation.decision`). Nothing is shared or mutated between calls, so any
+number of threads may evaluate against one rule book.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .conditions import UNKNOWN, Tri
+from .facts import FACTS
+from .readings import DEFAULT_READINGS, Readings
+from .rulebook import Epoch, Presume, RuleBook, SetVariable
+from .scenario import Scenario, day_of
+
+if TYPE_CHECKING:
+    from .decision import Decision
+
+RETURNABLE, NOT_RETURNABLE, OUT_OF_SCOPE, UNDETERMINED = "returnable", "not_returnable", "out_of_scope", "undetermined"
+OUTCOMES = (RETURNABLE, NOT_RETURNABLE, OUT_OF_SCOPE, UNDETERMINED)
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The result of one evaluation; cheap to build, explained on demand."""
+
+    book: RuleBook
+    epoch: Epoch
+    scenario: Scenario  # after presumptions were applied
+    readings: Readings
+    as_of: dt.date | None
+    applicable: tuple[Tri, ...]
+    defeated: tuple[Tri, ...]
+    variables: dict[str, object]
+    outcome: str
+    presumed: tuple[tuple[str, object, str], ...] = ()
+    notes: tuple[str, ...] = ()
+    extra_questions: tuple[str, ...] = field(default=())
+
+    def applies(self, i: int) -> Tri:
+        return _and_not(self.applicable[i], self.defeated[i])
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        """Unknown facts read by undecided rules that settle the outcome, most used first."""
+        if self.outcome != UNDETERMINED:
+            return ()
+        counts: Counter[str] = Counter()
+        for i, step in enumerate(self.epoch.steps):
+            if step.rule.group == "effects" or self.applies(i) is not None:
+                continue
+            for path in step.rule.condition.facts:
+                if FACTS[path].get(self.scenario) is None:
+                    counts[path] += 1
+        ranked = sorted(counts, key=lambda p: (-counts[p], p))
+        return tuple(dict.fromkeys((*self.extra_questions, *ranked)))
+
+    def decision(self) -> Decision:
+        from .decision import build_decision
+
+        return build_decision(self)
+
+
+def _and_not(applicable: Tri, defeated: Tri) -> Tri:
+    if applicable is False or defeated is True:
+        return False
+    if applicable is None or defeated is None:
+        return None
+    return True
+
+
+def evaluate(
+    book: RuleBook,
+    scenario: Scenario,
+    *,
+    as_of: dt.date | None = None,
+    readings: Readings = DEFAULT_READINGS,
+) -> Evaluation:
+    """Decide ``scenario`` under the law in force on ``as_of`` (default: the purchase date)."""
+    day = as_of or scenario.purchase.date
+    if day is not None:
+        return _run(book, book.epoch_for(day), scenario, readings, day)
+    return _unknown_date(book, scenario, readings)
+
+
+def _unknown_date(book: RuleBook, scenario: Scenario, readings: Readings) -> Evaluation:
+    """No purchase date: try every version of the law that could apply; agree or ask."""
+    latest = day_of(scenario.delivery.signed_at) or day_of(scenario.return_.notice_sent_at)
+    epochs = [e for e in book.epochs if latest is None or e.start is None or e.start <= latest]
+    runs = [_run(book, e, scenario, readings, None) for e in epochs]
+    final = runs[-1]
+    if len({r.outcome for r in runs}) == 1:
+        note = "purchase date unknown: every version of the law that could apply gives this outcome"
+        return _replace(final, notes=(*final.notes, note))
+    note = "purchase date unknown: the outcome depends on which version of the law applies"
+    return _replace(final, outcome=UNDETERMINED, notes=(*final.notes, note), extra_questions=("purchase.date",))
+
+
+def _replace(ev: Evaluation, **changes: object) -> Evaluation:
+    from dataclasses import replace
+
+    return replace(ev, **changes)  # type: ignore[arg-type]
+
+
+def _run(book: RuleBook, epoch: Epoch, scenario: Scenario, readings: Readings, day: dt.date | None) -> Evaluation:
+    steps = epoch.steps
+    n = len(steps)
+    applicable: list[Tri] = [False] * n
+    defeated: list[Tri] = [False] * n
+    variables: dict[str, object] = {}
+    presumed: tuple[tuple[str, object, str], ...] = ()
+    outcome = ""
+    for group, first, end in epoch.groups:
+        if group == "effects":
+            outcome = _outcome(variables)
+            variables["outcome"] = outcome
+        for i in range(first, end):
+            step = steps[i]
+            applicable[i] = step.rule.condition.fn(scenario, variables, readings)
+            defeated[i] = _any_applies(step.defeaters, applicable, defeated)
+        if group == "presumptions":
+            scenario, presumed = _presume(scenario, steps, first, end, applicable, defeated)
+        elif group != "effects":
+            variables[group] = _settle(steps, first, end, applicable, defeated)
+    if not outcome:
+        outcome = _outcome(variables)
+        variables["outcome"] = outcome
+    return Evaluation(
+        book, epoch, scenario, readings, day, tuple(applicable), tuple(defeated), variables, outcome, presumed
+    )
+
+
+def _any_applies(defeaters: tuple[int, ...], applicable: list[Tri], defeated: list[Tri]) -> Tri:
+    result: Tri = False
+    for d in defeaters:
+        x = _and_not(applicable[d], defeated[d])
+        if x is True:
+            return True
+        if x is None:
+            result = None
+    return result
+
+
+def _settle(steps, first: int, end: int, applicable: list[Tri], defeated: list[Tri]) -> object:
+    """The value of a legal variable: the conclusion of the rule that applies, if the facts settle it."""
+    value: object = None
+    for i in range(first, end):
+        effect = steps[i].rule.effect
+        if not isinstance(effect, SetVariable):
+            continue
+        status = _and_not(applicable[i], defeated[i])
+        if status is True:
+            return effect.value
+        if status is None:
+            value = UNKNOWN
+    return value
+
+
+def _outcome(variables: dict[str, object]) -> str:
+    scope = variables.get("scope")
+    if scope is None or scope == "out":
+        return OUT_OF_SCOPE  # a scope gate closed, or no seven-day rule was in force
+    if scope is UNKNOWN:
+        return UNDETERMINED
+    right = variables.get("right")
+    if right in (RETURNABLE, NOT_RETURNABLE):
+        return right  # type: ignore[return-value]
+    return UNDETERMINED
+
+
+def _presume(scenario: Scenario, steps, first: int, end: int, applicable: list[Tri], defeated: list[Tri]):
+    """Fill unknown facts from presumptions that apply (burden of proof); known facts stay."""
+    filled: dict[str, tuple[object, str]] = {}
+    for i in range(first, end):
+        effect = steps[i].rule.effect
+        if isinstance(effect, Presume) and _and_not(applicable[i], defeated[i]) is True:
+            for path, value in effect.facts:
+                if FACTS[path].get(scenario) is None and path not in filled:
+                    filled[path] = (value, steps[i].rule.id)
+    if not filled:
+        return scenario, ()
+    updates: dict[str, dict[str, object]] = {}
+    for path, (value, _) in filled.items():
+        section, name = path.split(".")
+        updates.setdefault("return_" if section == "return" else section, {})[name] = value
+    changed = {s: getattr(scenario, s).model_copy(update=u) for s, u in updates.items()}
+    return scenario.model_copy(update=changed), tuple((p, v, r) for p, (v, r) in filled.items())

@@ -1,0 +1,131 @@
+"""The compiled, immutable rule book.
+
+Rules are grouped into *epochs*: date ranges over which the set of rules in force does not
+change. Each epoch holds an evaluation plan — the order in which rules must be evaluated so that
+every exception is known before the rule it defeats and every legal variable is settled before a
+rule reads it — computed once at load time. Nothing here changes after loading, so one rule book
+can serve any number of threads.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from .conditions import Compiled
+from .ruleschema import Instrument, Provision, Vocabulary
+from .scenario import Scenario
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    ref: str
+    instrument: Instrument
+    provision: Provision
+
+    def in_force(self, day: dt.date) -> bool:
+        start = self.provision.in_force_from or self.instrument.in_force_from
+        end = self.provision.in_force_to or self.instrument.in_force_to
+        return start <= day and (end is None or day < end)
+
+
+@dataclass(frozen=True, slots=True)
+class SetVariable:
+    variable: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation:
+    party: str
+    duty: str
+    amount_fact: str | None
+    amount: Callable[[Scenario], object] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Warning:
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    name: str
+    start_fact: str
+    days: Callable[[Scenario], int | None]
+    days_facts: frozenset[str]
+    event_fact: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Presume:
+    facts: tuple[tuple[str, object], ...]
+
+
+Effect = SetVariable | Obligation | Warning | Deadline | Presume | None  # None: a pure defeater
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    file: str
+    citations: tuple[Citation, ...]
+    title_zh: str
+    title_en: str
+    labels: tuple[str, ...]
+    exception_to: tuple[str, ...]
+    in_force_from: dt.date
+    in_force_to: dt.date | None
+    condition: Compiled
+    effect: Effect
+    note_en: str | None
+    # The legal variable this rule settles, or "presumptions"/"effects"; a pure defeater takes
+    # the group of the rules it defeats.
+    group: str
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.in_force_from <= day and (self.in_force_to is None or day < self.in_force_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One rule in an epoch's plan, with the plan positions of the rules that can defeat it."""
+
+    rule: Rule
+    defeaters: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Epoch:
+    start: dt.date | None  # None: from the beginning of time
+    end: dt.date | None  # exclusive
+    steps: tuple[Step, ...]
+    # (group, first step, end step) in evaluation order; presumptions first, effects last.
+    groups: tuple[tuple[str, int, int], ...]
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    instruments: Mapping[str, Instrument]
+    provisions: Mapping[str, Citation]
+    rules: Mapping[str, Rule]
+    vocabulary: Vocabulary
+    epochs: tuple[Epoch, ...]
+    source: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_starts", tuple(e.start for e in self.epochs[1:]))
+
+    def epoch_for(self, day: dt.date) -> Epoch:
+        return self.epochs[bisect.bisect_right(self._starts, day)]  # type: ignore[attr-defined]
+
+    def boundaries(self) -> tuple[dt.date, ...]:
+        """The dates on which the law in force changes (for evaluating an unknown purchase date)."""
+        return tuple(e.start for e in self.epochs if e.start is not None)
+
+
+def frozen_map(data: dict) -> Mapping:
+    return MappingProxyType(dict(data))
