@@ -1,0 +1,41 @@
+"""returnlaw: the PRC seven-day no-reason return law (七日无理由退货) as declarative rules.
+
+>>> import returnlaw
+>>> decision = returnlaw.decide({"purchase": {"date": "2024-08-01", "channel": "online"}})
+>>> decision.outcome
+'undetermined'
+"""
+
+from .api import decide, decide_json, default_rulebook, evaluate_scenario
+from .decision import SCHEMA_VERSION, Decision
+from .evaluator import OUTCOMES, Evaluation, evaluate
+from .inputs import InputError, parse_scenario, read_scenario_file
+from .loader import RuleFileError, load_rulebook
+from .periods import CalendarCoverageError, Counting
+from .readings import BurdenOfProof, Readings
+from .rulebook import RuleBook
+from .scenario import Scenario
+
+__version__ = "0.1.0"
+__all__ = [
+    "OUTCOMES",
+    "SCHEMA_VERSION",
+    "BurdenOfProof",
+    "CalendarCoverageError",
+    "Counting",
+    "Decision",
+    "Evaluation",
+    "InputError",
+    "Readings",
+    "RuleBook",
+    "RuleFileError",
+    "Scenario",
+    "decide",
+    "decide_json",
+    "default_rulebook",
+    "evaluate",
+    "evaluate_scenario",
+    "load_rulebook",
+    "parse_scenario",
+    "read_scenario_file",
+]

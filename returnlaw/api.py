@@ -1,0 +1,68 @@
+"""The library's front door: decide a scenario, from Python objects or JSON, in one call."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+from .decision import Decision
+from .evaluator import Evaluation, evaluate
+from .inputs import InputError, load_data, parse_scenario
+from .loader import load_rulebook
+from .readings import DEFAULT_READINGS, Readings
+from .rulebook import RuleBook
+from .scenario import Scenario
+
+_lock = threading.Lock()
+_default: RuleBook | None = None
+
+
+def default_rulebook() -> RuleBook:
+    """The bundled rule book, loaded and compiled once per process (thread-safe)."""
+    global _default
+    if _default is None:
+        with _lock:
+            if _default is None:
+                _default = load_rulebook()
+    return _default
+
+
+def _as_scenario(scenario: Scenario | dict[str, Any]) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else parse_scenario(scenario)
+
+
+def evaluate_scenario(
+    scenario: Scenario | dict[str, Any],
+    *,
+    as_of: dt.date | None = None,
+    readings: Readings = DEFAULT_READINGS,
+    book: RuleBook | None = None,
+) -> Evaluation:
+    """Evaluate without building the explanation (the fast path for pipelines)."""
+    return evaluate(book or default_rulebook(), _as_scenario(scenario), as_of=as_of, readings=readings)
+
+
+def decide(
+    scenario: Scenario | dict[str, Any],
+    *,
+    as_of: dt.date | None = None,
+    readings: Readings = DEFAULT_READINGS,
+    book: RuleBook | None = None,
+) -> Decision:
+    """Decide a scenario and explain it: outcome, cited reasons, deadlines, obligations."""
+    return evaluate_scenario(scenario, as_of=as_of, readings=readings, book=book).decision()
+
+
+def decide_json(
+    text: str | bytes,
+    *,
+    as_of: dt.date | None = None,
+    readings: Readings = DEFAULT_READINGS,
+    book: RuleBook | None = None,
+) -> str:
+    """JSON (or YAML) scenario in, decision JSON out. Raises :class:`InputError` on bad input."""
+    data = load_data(text)
+    if not isinstance(data, dict):
+        raise InputError("a scenario must be a JSON object")
+    return decide(parse_scenario(data), as_of=as_of, readings=readings, book=book).model_dump_json()

@@ -1,0 +1,185 @@
+"""The ``returnlaw`` command for mediators and researchers.
+
+Exit codes: 0 decided, 1 undetermined (or, for ``rules lint``, problems found), 2 bad input —
+always with a one-line message naming the problem, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from . import __version__
+from .api import default_rulebook
+from .evaluator import UNDETERMINED, evaluate
+from .i18n import LANGS, cite_text, default_lang
+from .inputs import InputError, load_data, parse_scenario
+from .loader import RuleFileError, load_rulebook
+from .periods import CalendarCoverageError
+from .readings import parse_reading_assignments
+from .render import Renderer
+from .rulebook import RuleBook
+
+EXIT_DECIDED, EXIT_UNDETERMINED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line usage, reported in one line with exit code 2."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="returnlaw", description="PRC seven-day no-reason return (七日无理由退货)")
+    parser.add_argument("--version", action="version", version=f"returnlaw {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="decide a scenario file (YAML or JSON; - for stdin)")
+    check.add_argument("file")
+    check.add_argument("--json", action="store_true", help="print the decision JSON")
+    check.add_argument("--lang", choices=LANGS, default=None, help="output language (default: from the locale)")
+    check.add_argument("--as-of", type=_date, help="apply the law in force on this date instead of the purchase date")
+    check.add_argument(
+        "--reading",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a named reading, e.g. counting=calendar_only",
+    )
+    check.add_argument("--full-trace", action="store_true", help="also show rules that did not apply")
+    check.add_argument("--rules-dir", help="use rule files from this folder instead of the bundled ones")
+
+    rules = sub.add_parser("rules", help="list, show or lint the rule files")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True)
+    rules_sub.add_parser("list", help="every rule with its citation and dates").add_argument("--rules-dir")
+    show = rules_sub.add_parser("show", help="one rule in full")
+    show.add_argument("rule_id")
+    show.add_argument("--rules-dir")
+    show.add_argument("--lang", choices=LANGS, default=None)
+    rules_sub.add_parser("lint", help="load and validate rule files").add_argument("directory", nargs="?")
+
+    schema = sub.add_parser("schema", help="print a JSON Schema")
+    schema.add_argument("which", choices=("scenario", "decision"), nargs="?", default="scenario")
+    return parser
+
+
+def _book(directory: str | None) -> RuleBook:
+    return load_rulebook(directory) if directory else default_rulebook()
+
+
+def cmd_check(args: argparse.Namespace, out: Console) -> int:
+    readings = parse_reading_assignments(args.reading)
+    raw = sys.stdin.buffer.read() if args.file == "-" else _read(args.file)
+    scenario = parse_scenario(_mapping(load_data(raw, "stdin" if args.file == "-" else args.file)))
+    book = _book(args.rules_dir)
+    decision = evaluate(book, scenario, as_of=args.as_of, readings=readings).decision()
+    if args.json:
+        out.print_json(decision.model_dump_json()) if out.is_terminal else print(decision.model_dump_json())
+    else:
+        renderer = Renderer(book.instruments, book.vocabulary, args.lang or default_lang())
+        out.print(renderer.render(decision, full_trace=args.full_trace))
+    return EXIT_UNDETERMINED if decision.outcome == UNDETERMINED else EXIT_DECIDED
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as err:
+        raise InputError(f"cannot read {path}: {err.strerror}") from None
+
+
+def _mapping(data: object) -> dict:
+    if not isinstance(data, dict):
+        raise InputError("a scenario must be a mapping (JSON object) of sections such as purchase, item, delivery")
+    return data
+
+
+def cmd_rules(args: argparse.Namespace, out: Console) -> int:
+    if args.rules_command == "lint":
+        book = load_rulebook(args.directory) if args.directory else load_rulebook()
+        out.print(
+            f"ok: {len(book.rules)} rules, {len(book.provisions)} provisions, "
+            f"{len(book.instruments)} instruments, {len(book.epochs)} law versions in {book.source}"
+        )
+        return 0
+    book = _book(args.rules_dir)
+    if args.rules_command == "list":
+        table = Table("id", "cites", "in force", "concludes")
+        for rule in book.rules.values():
+            table.add_row(
+                rule.id,
+                ", ".join(c.ref for c in rule.citations),
+                f"{rule.in_force_from}..{rule.in_force_to or ''}",
+                rule.group,
+            )
+        out.print(table)
+        return 0
+    rule = book.rules.get(args.rule_id)
+    if rule is None:
+        raise UsageError(f"no rule {args.rule_id!r}; see 'returnlaw rules list'")
+    lang = args.lang or default_lang()
+    out.print(Text(rule.id, style="bold"), Text(rule.title_zh if lang == "zh" else rule.title_en))
+    for c in rule.citations:
+        out.print(
+            Text(cite_text(c.ref, c.instrument.short_zh, c.instrument.short_en, lang), style="bold"),
+            c.provision.zh,
+            f"\n  {c.provision.en}",
+        )
+    out.print(
+        f"in force: {rule.in_force_from}..{rule.in_force_to or ''}; "
+        f"exception to: {', '.join(rule.exception_to) or '-'}; labels: {', '.join(rule.labels) or '-'}"
+    )
+    out.print(f"file: {rule.file}; reads: {', '.join(sorted(rule.condition.facts | rule.condition.variables)) or '-'}")
+    if rule.note_en:
+        out.print(f"note: {rule.note_en}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace, out: Console) -> int:
+    from .decision import Decision
+    from .scenario import Scenario
+
+    model = Scenario if args.which == "scenario" else Decision
+    print(json.dumps(model.model_json_schema(by_alias=True), ensure_ascii=False, indent=2))
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
+    "check": cmd_check,
+    "rules": cmd_rules,
+    "schema": cmd_schema,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out = Console(soft_wrap=False)
+    err = Console(stderr=True)
+    try:
+        return COMMANDS[args.command](args, out)
+    except (InputError, RuleFileError, CalendarCoverageError, UsageError, ValueError) as exc:
+        err.print(Text(f"returnlaw: error: {exc}", style="bold red"), soft_wrap=True)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        err.print("returnlaw: interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

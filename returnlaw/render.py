@@ -1,0 +1,141 @@
+"""Decisions for people: a rich rendering in Chinese or English (the JSON form is the model itself)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from .decision import Decision, Reason
+from .i18n import cite_text, t
+from .ruleschema import Instrument, Vocabulary
+
+OUTCOME_STYLE = {
+    "returnable": "bold green",
+    "not_returnable": "bold red",
+    "out_of_scope": "bold yellow",
+    "undetermined": "bold magenta",
+}
+STATUS_MARK = {"applied": "✔", "defeated": "✘", "not_applicable": "·", "undetermined": "?"}
+GROUP_ORDER = ("scope", "right", "intact", "presumptions", "effects")
+
+
+class Renderer:
+    def __init__(self, instruments: Mapping[str, Instrument], vocabulary: Vocabulary, lang: str) -> None:
+        self.instruments, self.vocab, self.lang = instruments, vocabulary, lang
+
+    def cite(self, ref: str) -> str:
+        inst = self.instruments[ref.split(" ")[0]]
+        return cite_text(ref, inst.short_zh, inst.short_en, self.lang)
+
+    def _text(self, zh: str, en: str) -> str:
+        return zh if self.lang == "zh" else en
+
+    def render(self, d: Decision, full_trace: bool = False) -> RenderableType:
+        parts: list[RenderableType] = [self.headline(d), self.reasons(d, full_trace)]
+        for section in (self.deadlines(d), self.obligations(d), self.warnings(d), self.questions(d), self.notes(d)):
+            if section is not None:
+                parts.append(section)
+        parts.append(Text(t("not_advice", self.lang), style="dim"))
+        return Group(*parts)
+
+    def headline(self, d: Decision) -> RenderableType:
+        value = self.vocab.variables["outcome"].values[d.outcome]
+        title = Text(f"{t('outcome', self.lang)}: ", style="bold") + Text(
+            self._text(value.zh, value.en), style=OUTCOME_STYLE[d.outcome]
+        )
+        as_of = d.as_of.isoformat() if d.as_of else t("as_of_unknown", self.lang)
+        readings = ", ".join(f"{k}={v}" for k, v in d.readings.model_dump(mode="json").items())
+        meta = Text(f"{t('as_of', self.lang)}: {as_of}   {t('readings', self.lang)}: {readings}", style="dim")
+        return Panel(Group(title, meta), expand=False)
+
+    def reasons(self, d: Decision, full_trace: bool) -> RenderableType:
+        tree = Tree(Text(t("reasons", self.lang), style="bold"))
+        for group in _groups(d):
+            shown = [r for r in d.reasons if r.group == group and (full_trace or r.status != "not_applicable")]
+            if not shown:
+                continue
+            label = t(f"group.{group}", self.lang) if f"group.{group}" in _known_groups() else group
+            branch = tree.add(Text(label, style="bold cyan"))
+            for r in shown:
+                self._reason(branch, r)
+        return tree
+
+    def _reason(self, branch: Tree, r: Reason) -> None:
+        style = {"applied": "green", "defeated": "red", "undetermined": "magenta"}.get(r.status, "dim")
+        head = Text(f"{STATUS_MARK[r.status]} ", style=style) + Text(self._text(r.title_zh, r.title_en))
+        head += Text(f"  [{t(r.status, self.lang)}]", style=style)
+        node = branch.add(head)
+        for c in r.citations:
+            node.add(
+                Text(f"{self.cite(c.ref)}: ", style="bold") + Text(c.zh if self.lang == "zh" else c.en, style="dim")
+            )
+        if r.defeated_by:
+            node.add(Text(f"{t('defeated_by', self.lang)}: {', '.join(r.defeated_by)}", style="red"))
+        if r.unknown_facts:
+            node.add(Text(f"{t('unknown_facts', self.lang)}: {', '.join(r.unknown_facts)}", style="magenta"))
+
+    def deadlines(self, d: Decision) -> RenderableType | None:
+        if not d.deadlines:
+            return None
+        table = Table(title=t("deadlines", self.lang), title_justify="left", show_header=False)
+        for item in d.deadlines:
+            when = (
+                (item.ends_at.isoformat(sep=" ") if item.ends_at else item.date.isoformat())
+                if item.date
+                else t("unknown_start", self.lang)
+            )
+            status = t("open", self.lang) if item.met is None else t("met" if item.met else "missed", self.lang)
+            table.add_row(self._text(item.zh, item.en), when, status, ", ".join(self.cite(c) for c in item.cite))
+        return table
+
+    def obligations(self, d: Decision) -> RenderableType | None:
+        if not d.obligations:
+            return None
+        table = Table(title=t("obligations", self.lang), title_justify="left", show_header=False)
+        for o in d.obligations:
+            party = self.vocab.parties[o.party]
+            amount = f"¥{o.amount}" if o.amount is not None else ""
+            table.add_row(
+                self._text(party.zh, party.en), self._text(o.zh, o.en), amount, ", ".join(self.cite(c) for c in o.cite)
+            )
+        return table
+
+    def warnings(self, d: Decision) -> RenderableType | None:
+        if not d.warnings:
+            return None
+        lines = [
+            Text("⚠ ", style="yellow")
+            + Text(self._text(w.zh, w.en))
+            + Text(f"  ({', '.join(self.cite(c) for c in w.cite)})", style="dim")
+            for w in d.warnings
+        ]
+        return Panel(Group(*lines), title=t("warnings", self.lang), title_align="left", border_style="yellow")
+
+    def questions(self, d: Decision) -> RenderableType | None:
+        if not d.questions and not d.presumptions:
+            return None
+        lines = [Text(f"? {q}", style="magenta") for q in d.questions]
+        lines += [
+            Text(f"{t('presumptions', self.lang)}: {p.fact} = {p.value} ({p.rule})", style="dim")
+            for p in d.presumptions
+        ]
+        return Panel(Group(*lines), title=t("questions", self.lang), title_align="left", border_style="magenta")
+
+    def notes(self, d: Decision) -> RenderableType | None:
+        if not d.notes:
+            return None
+        return Text(f"{t('notes', self.lang)}: " + "; ".join(d.notes), style="dim")
+
+
+def _known_groups() -> set[str]:
+    return {f"group.{g}" for g in GROUP_ORDER}
+
+
+def _groups(d: Decision) -> list[str]:
+    present = list(dict.fromkeys(r.group for r in d.reasons))
+    return [g for g in GROUP_ORDER if g in present] + [g for g in present if g not in GROUP_ORDER]
