@@ -45,6 +45,9 @@ class Compiled:
     variables: frozenset[str] = frozenset()
     # Literal constraints of the top-level conjunction, (fact, allowed values), for conflict checks.
     constraints: tuple[tuple[str, frozenset[object]], ...] = field(default=())
+    # A plain membership test, (source, getter, values, inside), that a conjunction can inline:
+    # source is "fact" (getter reads the scenario) or "var" (getter is the variable's name).
+    atom: tuple[str, object, frozenset[object], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -102,10 +105,26 @@ def _merge(parts: list[Compiled], fn: Fn, keep_constraints: bool) -> Compiled:
 
 def _build_all(data: dict, ctx: Context, where: str) -> Compiled:
     parts = _children(data, "all", ctx, where)
-    fns = tuple(p.fn for p in parts)
+    # Inline plain tests (variables first: they are cheapest and most often false); Kleene
+    # conjunction is commutative, so the order changes only the speed, never the result.
+    var_atoms = tuple((a[1], a[2], a[3]) for p in parts if (a := p.atom) and a[0] == "var")
+    fact_atoms = tuple((a[1], a[2], a[3]) for p in parts if (a := p.atom) and a[0] == "fact")
+    fns = tuple(p.fn for p in parts if p.atom is None)
 
     def all_(s: Scenario, v: Mapping[str, object], r: Readings) -> Tri:
         result: Tri = True
+        for name, values, inside in var_atoms:
+            x = v.get(name)  # type: ignore[call-overload]
+            if x is UNKNOWN:
+                result = None
+            elif (x in values) is not inside:
+                return False
+        for get, values, inside in fact_atoms:
+            x = get(s)  # type: ignore[operator]
+            if x is None:
+                result = None
+            elif (x in values) is not inside:
+                return False
         for f in fns:
             x = f(s, v, r)
             if x is False:
@@ -208,7 +227,7 @@ def _build_fact(data: dict, ctx: Context, where: str) -> Compiled:
     domain = frozenset(spec.values) if spec.kind == "enum" else frozenset({True, False})
     allowed = values if inside else domain - values
     constraints = ((spec.path, allowed),) if spec.kind in ("enum", "bool") else ()
-    return Compiled(member, frozenset({spec.path}), frozenset(), constraints)
+    return Compiled(member, frozenset({spec.path}), frozenset(), constraints, ("fact", get, values, inside))
 
 
 _COMPARE = {
@@ -261,7 +280,7 @@ def _build_var(data: dict, ctx: Context, where: str) -> Compiled:
         x = v.get(name)
         return None if x is UNKNOWN else x in values
 
-    return Compiled(var, frozenset(), frozenset({name}))
+    return Compiled(var, frozenset(), frozenset({name}), atom=("var", name, values, True))
 
 
 def _build_reading(data: dict, ctx: Context, where: str) -> Compiled:

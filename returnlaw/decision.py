@@ -46,7 +46,7 @@ class Reason(_Out):
     conclusion: str | None
     title_zh: str
     title_en: str
-    citations: list[CitationOut]
+    cite: list[str]  # keys of Decision.citations: the rule's provisions in force on the as-of date
     defeated_by: list[str]
     unknown_facts: list[str]
 
@@ -57,6 +57,8 @@ class DeadlineOut(_Out):
     ends_at: dt.datetime | None
     days: int | None
     met: bool | None
+    certain: bool  # False: the deadline depends on facts still unknown (see depends_on)
+    depends_on: list[str]
     rule: str
     cite: list[str]
     zh: str
@@ -67,6 +69,8 @@ class ObligationOut(_Out):
     party: str
     duty: str
     amount: Decimal | None
+    certain: bool  # False: the obligation depends on facts still unknown (see depends_on)
+    depends_on: list[str]
     rule: str
     cite: list[str]
     zh: str
@@ -95,6 +99,7 @@ class Decision(_Out):
     readings: Readings
     variables: dict[str, str | None]
     reasons: list[Reason]
+    citations: dict[str, CitationOut]
     deadlines: list[DeadlineOut]
     obligations: list[ObligationOut]
     warnings: list[WarningOut]
@@ -134,14 +139,20 @@ def citations_in_force(rule: Rule, day: dt.date | None) -> list[Citation]:
 
 def build_decision(ev: Evaluation) -> Decision:
     reasons, deadlines, obligations, warnings = [], [], [], []
+    citations: dict[str, CitationOut] = {}
     vocab = ev.book.vocabulary
     for i, step in enumerate(ev.epoch.steps):
         rule = step.rule
         status = _status(ev, i)
         cites = citations_in_force(rule, ev.as_of)
+        for c in cites:
+            if c.ref not in citations:
+                citations[c.ref] = cite_out(c)
         reasons.append(_reason(ev, i, status, cites))
-        if status != "applied":
+        if status not in ("applied", "undetermined"):
             continue
+        certain = status == "applied"
+        depends = [] if certain else _depends_on(ev, i)
         refs = [c.ref for c in cites]
         effect = rule.effect
         if isinstance(effect, Obligation):
@@ -149,21 +160,30 @@ def build_decision(ev: Evaluation) -> Decision:
             amount = effect.amount(ev.scenario) if effect.amount else None
             obligations.append(
                 ObligationOut(
-                    party=effect.party, duty=effect.duty, amount=amount, rule=rule.id, cite=refs, zh=duty.zh, en=duty.en
+                    party=effect.party,
+                    duty=effect.duty,
+                    amount=amount,
+                    certain=certain,  # type: ignore[arg-type]
+                    depends_on=depends,
+                    rule=rule.id,
+                    cite=refs,
+                    zh=duty.zh,
+                    en=duty.en,
                 )
-            )  # type: ignore[arg-type]
-        elif isinstance(effect, Warning):
+            )
+        elif isinstance(effect, Warning) and certain:
             w = vocab.warnings[effect.code]
             warnings.append(WarningOut(code=effect.code, rule=rule.id, cite=refs, zh=w.zh, en=w.en))
         elif isinstance(effect, Deadline):
-            deadlines.append(_deadline(ev, rule, effect, refs))
+            deadlines.append(_deadline(ev, rule, effect, refs, certain, depends))
     return Decision(
         outcome=ev.outcome,  # type: ignore[arg-type]
         as_of=ev.as_of,
-        law_in_force=sorted({c.instrument.id for s in ev.epoch.steps for c in citations_in_force(s.rule, ev.as_of)}),
+        law_in_force=sorted({c.instrument for c in citations.values()}),
         readings=ev.readings,
         variables={k: (None if v is UNKNOWN else v) for k, v in ev.variables.items()},  # type: ignore[misc]
         reasons=reasons,
+        citations=citations,
         deadlines=_unique_deadlines(deadlines),
         obligations=obligations,
         warnings=warnings,
@@ -171,6 +191,14 @@ def build_decision(ev: Evaluation) -> Decision:
         presumptions=[Presumption(fact=f, value=v, rule=r) for f, v, r in ev.presumed],  # type: ignore[arg-type]
         notes=list(ev.notes),
     )
+
+
+def _depends_on(ev: Evaluation, i: int) -> list[str]:
+    """Unknown facts that an undecided rule, or the undecided exceptions to it, turn on."""
+    steps = ev.epoch.steps
+    pending = [i, *(d for d in steps[i].defeaters if ev.applies(d) is None)]
+    facts = {p for k in pending for p in steps[k].rule.condition.facts if FACTS[p].get(ev.scenario) is None}
+    return sorted(facts)
 
 
 def _status(ev: Evaluation, i: int) -> Status:
@@ -198,7 +226,7 @@ def _reason(ev: Evaluation, i: int, status: Status, cites: list[Citation]) -> Re
         conclusion=_conclusion(rule),
         title_zh=rule.title_zh,
         title_en=rule.title_en,
-        citations=[cite_out(c) for c in cites],
+        cite=[c.ref for c in cites],
         defeated_by=beaten,
         unknown_facts=unknown,
     )
@@ -219,7 +247,9 @@ def _conclusion(rule: Rule) -> str | None:
     return "presume: " + ", ".join(f"{p} = {v}" for p, v in e.facts)
 
 
-def _deadline(ev: Evaluation, rule: Rule, d: Deadline, refs: list[str]) -> DeadlineOut:
+def _deadline(
+    ev: Evaluation, rule: Rule, d: Deadline, refs: list[str], certain: bool, depends: list[str]
+) -> DeadlineOut:
     term = ev.book.vocabulary.deadlines[d.name]
     start = FACTS[d.start_fact].get(ev.scenario)
     days = d.days(ev.scenario)
@@ -233,6 +263,8 @@ def _deadline(ev: Evaluation, rule: Rule, d: Deadline, refs: list[str]) -> Deadl
         ends_at=end if as_datetime else None,  # type: ignore[arg-type]
         days=days,
         met=met,
+        certain=certain,
+        depends_on=depends,
         rule=rule.id,
         cite=refs,
         zh=term.zh,
@@ -241,8 +273,13 @@ def _deadline(ev: Evaluation, rule: Rule, d: Deadline, refs: list[str]) -> Deadl
 
 
 def _unique_deadlines(items: list[DeadlineOut]) -> list[DeadlineOut]:
-    """One entry per deadline name: a later rule in the plan (an exception) has already won."""
+    """One entry per deadline name: a certain one first, else one whose date is known."""
     seen: dict[str, DeadlineOut] = {}
     for d in items:
-        seen.setdefault(d.name, d)
+        if d.name not in seen or _rank(d) > _rank(seen[d.name]):
+            seen[d.name] = d
     return list(seen.values())
+
+
+def _rank(d: DeadlineOut) -> tuple[bool, bool]:
+    return d.certain, d.date is not None

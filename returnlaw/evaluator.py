@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .conditions import UNKNOWN, Tri
 from .facts import FACTS
 from .readings import DEFAULT_READINGS, Readings
-from .rulebook import Epoch, Presume, RuleBook, SetVariable
+from .rulebook import Epoch, Presume, RuleBook
 from .scenario import Scenario, day_of
 
 if TYPE_CHECKING:
@@ -26,9 +25,8 @@ RETURNABLE, NOT_RETURNABLE, OUT_OF_SCOPE, UNDETERMINED = "returnable", "not_retu
 OUTCOMES = (RETURNABLE, NOT_RETURNABLE, OUT_OF_SCOPE, UNDETERMINED)
 
 
-@dataclass(frozen=True, slots=True)
-class Evaluation:
-    """The result of one evaluation; cheap to build, explained on demand."""
+class Evaluation(NamedTuple):
+    """The result of one evaluation; cheap to build (an immutable tuple), explained on demand."""
 
     book: RuleBook
     epoch: Epoch
@@ -41,7 +39,7 @@ class Evaluation:
     outcome: str
     presumed: tuple[tuple[str, object, str], ...] = ()
     notes: tuple[str, ...] = ()
-    extra_questions: tuple[str, ...] = field(default=())
+    extra_questions: tuple[str, ...] = ()
 
     def applies(self, i: int) -> Tri:
         return _and_not(self.applicable[i], self.defeated[i])
@@ -97,69 +95,53 @@ def _unknown_date(book: RuleBook, scenario: Scenario, readings: Readings) -> Eva
     final = runs[-1]
     if len({r.outcome for r in runs}) == 1:
         note = "purchase date unknown: every version of the law that could apply gives this outcome"
-        return _replace(final, notes=(*final.notes, note))
+        return final._replace(notes=(*final.notes, note))
     note = "purchase date unknown: the outcome depends on which version of the law applies"
-    return _replace(final, outcome=UNDETERMINED, notes=(*final.notes, note), extra_questions=("purchase.date",))
-
-
-def _replace(ev: Evaluation, **changes: object) -> Evaluation:
-    from dataclasses import replace
-
-    return replace(ev, **changes)  # type: ignore[arg-type]
+    return final._replace(outcome=UNDETERMINED, notes=(*final.notes, note), extra_questions=("purchase.date",))
 
 
 def _run(book: RuleBook, epoch: Epoch, scenario: Scenario, readings: Readings, day: dt.date | None) -> Evaluation:
-    steps = epoch.steps
-    n = len(steps)
+    n = len(epoch.steps)
     applicable: list[Tri] = [False] * n
     defeated: list[Tri] = [False] * n
     variables: dict[str, object] = {}
     presumed: tuple[tuple[str, object, str], ...] = ()
     outcome = ""
-    for group, first, end in epoch.groups:
+    for group, first, rows in epoch.plan:
         if group == "effects":
-            outcome = _outcome(variables)
-            variables["outcome"] = outcome
-        for i in range(first, end):
-            step = steps[i]
-            applicable[i] = step.rule.condition.fn(scenario, variables, readings)
-            defeated[i] = _any_applies(step.defeaters, applicable, defeated)
-        if group == "presumptions":
-            scenario, presumed = _presume(scenario, steps, first, end, applicable, defeated)
-        elif group != "effects":
-            variables[group] = _settle(steps, first, end, applicable, defeated)
+            outcome = variables["outcome"] = _outcome(variables)
+        value: object = None  # the group's legal variable, settled as its rules are evaluated
+        i = first
+        for fn, defeaters, concludes in rows:
+            a = applicable[i] = fn(scenario, variables, readings)
+            d: Tri = False
+            for j in defeaters:  # does an exception that applies defeat this rule?
+                aj, dj = applicable[j], defeated[j]
+                if aj is False or dj is True:
+                    continue
+                if aj is True and dj is False:
+                    d = True
+                    break
+                d = None
+            defeated[i] = d
+            if concludes is not None and a is not False and d is not True and value is not _SETTLED:
+                if a is True and d is False:
+                    variables[group], value = concludes, _SETTLED
+                else:
+                    value = UNKNOWN
+            i += 1
+        if group == "presumptions" and any(applicable[k] is True and defeated[k] is False for k in range(first, i)):
+            scenario, presumed = _presume(scenario, epoch.steps, first, i, applicable, defeated)
+        elif value is UNKNOWN:
+            variables[group] = UNKNOWN
     if not outcome:
-        outcome = _outcome(variables)
-        variables["outcome"] = outcome
+        outcome = variables["outcome"] = _outcome(variables)
     return Evaluation(
         book, epoch, scenario, readings, day, tuple(applicable), tuple(defeated), variables, outcome, presumed
     )
 
 
-def _any_applies(defeaters: tuple[int, ...], applicable: list[Tri], defeated: list[Tri]) -> Tri:
-    result: Tri = False
-    for d in defeaters:
-        x = _and_not(applicable[d], defeated[d])
-        if x is True:
-            return True
-        if x is None:
-            result = None
-    return result
-
-
-def _settle(steps, first: int, end: int, applicable: list[Tri], defeated: list[Tri]) -> object:
-    """The value of a legal variable: the conclusion of the rule that applies, if the facts settle it."""
-    value: object = None
-    for i in range(first, end):
-        effect = steps[i].rule.effect
-        if not isinstance(effect, SetVariable):
-            continue
-        status = _and_not(applicable[i], defeated[i])
-        if status is True:
-            return effect.value
-        if status is None:
-            value = UNKNOWN
-    return value
+_SETTLED = object()
 
 
 def _outcome(variables: dict[str, object]) -> str:

@@ -42,6 +42,7 @@ LABELS: dict[str, dict[str, str]] = {
     "group.presumptions": {"zh": "举证责任", "en": "Burden of proof"},
     "group.effects": {"zh": "后果：期限、义务、提示", "en": "Consequences: deadlines, duties, warnings"},
     "ends_at": {"zh": "截止", "en": "ends"},
+    "depends_on": {"zh": "取决于", "en": "depends on"},
 }
 
 

@@ -93,7 +93,11 @@ def _naive(moment: datetime) -> datetime:
 
 def period_end(start: date | datetime, days: int, counting: Counting) -> date | datetime:
     """Last day (ending 24:00) for the date readings; exact end instant for ``platform_168h``."""
-    counting = _check(days, counting)
+    return _period_end(start, days, _check(days, counting))
+
+
+@lru_cache(maxsize=65536)  # the same signing dates recur across a platform's orders
+def _period_end(start: date | datetime, days: int, counting: Counting) -> date | datetime:
     if counting is Counting.PLATFORM_168H:
         return _start_instant(start) + timedelta(hours=24 * days)
     # Civil Code Art. 201(1), Measures Art. 10(2): the start day is not counted.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from rich.console import Group, RenderableType
@@ -21,6 +22,7 @@ OUTCOME_STYLE = {
     "undetermined": "bold magenta",
 }
 STATUS_MARK = {"applied": "✔", "defeated": "✘", "not_applicable": "·", "undetermined": "?"}
+_ARTICLE_PREFIX = re.compile(r"^第[零一二三四五六七八九十百千]+条\s*")  # the citation already names it
 GROUP_ORDER = ("scope", "right", "intact", "presumptions", "effects")
 
 
@@ -56,62 +58,73 @@ class Renderer:
     def reasons(self, d: Decision, full_trace: bool) -> RenderableType:
         tree = Tree(Text(t("reasons", self.lang), style="bold"))
         for group in _groups(d):
-            shown = [r for r in d.reasons if r.group == group and (full_trace or r.status != "not_applicable")]
+            shown = [r for r in d.reasons if r.group == group and (full_trace or _worth_showing(r, d))]
             if not shown:
                 continue
             label = t(f"group.{group}", self.lang) if f"group.{group}" in _known_groups() else group
             branch = tree.add(Text(label, style="bold cyan"))
             for r in shown:
-                self._reason(branch, r)
+                self._reason(branch, r, d)
         return tree
 
-    def _reason(self, branch: Tree, r: Reason) -> None:
+    def _reason(self, branch: Tree, r: Reason, d: Decision) -> None:
         style = {"applied": "green", "defeated": "red", "undetermined": "magenta"}.get(r.status, "dim")
         head = Text(f"{STATUS_MARK[r.status]} ", style=style) + Text(self._text(r.title_zh, r.title_en))
         head += Text(f"  [{t(r.status, self.lang)}]", style=style)
         node = branch.add(head)
-        for c in r.citations:
-            node.add(
-                Text(f"{self.cite(c.ref)}: ", style="bold") + Text(c.zh if self.lang == "zh" else c.en, style="dim")
-            )
+        for ref in r.cite:
+            c = d.citations[ref]
+            text = _ARTICLE_PREFIX.sub("", c.zh) if self.lang == "zh" else c.en
+            node.add(Text(f"{self.cite(ref)}: ", style="bold") + Text(text, style="dim"))
         if r.defeated_by:
             node.add(Text(f"{t('defeated_by', self.lang)}: {', '.join(r.defeated_by)}", style="red"))
         if r.unknown_facts:
             node.add(Text(f"{t('unknown_facts', self.lang)}: {', '.join(r.unknown_facts)}", style="magenta"))
 
+    def _table(self, title: str) -> Table:
+        table = Table(title=title, title_justify="left", show_header=False, expand=True)
+        return table
+
     def deadlines(self, d: Decision) -> RenderableType | None:
         if not d.deadlines:
             return None
-        table = Table(title=t("deadlines", self.lang), title_justify="left", show_header=False)
+        table = self._table(t("deadlines", self.lang))
+        for col in ("name", "when", "status", "cite"):
+            table.add_column(col, overflow="fold", ratio=3 if col in ("name", "cite") else 1)
         for item in d.deadlines:
-            when = (
-                (item.ends_at.isoformat(sep=" ") if item.ends_at else item.date.isoformat())
-                if item.date
-                else t("unknown_start", self.lang)
-            )
+            if item.ends_at:
+                when = item.ends_at.isoformat(sep=" ", timespec="minutes")
+            else:
+                when = item.date.isoformat() if item.date else t("unknown_start", self.lang)
             status = t("open", self.lang) if item.met is None else t("met" if item.met else "missed", self.lang)
-            table.add_row(self._text(item.zh, item.en), when, status, ", ".join(self.cite(c) for c in item.cite))
+            label = self._text(item.zh, item.en) + self._depends(item.depends_on)
+            table.add_row(label, when, status, self._cites(item.cite))
         return table
 
     def obligations(self, d: Decision) -> RenderableType | None:
         if not d.obligations:
             return None
-        table = Table(title=t("obligations", self.lang), title_justify="left", show_header=False)
+        table = self._table(t("obligations", self.lang))
+        for col, ratio in (("party", 1), ("duty", 4), ("amount", 1), ("cite", 3)):
+            table.add_column(col, overflow="fold", ratio=ratio, no_wrap=col in ("party", "amount"))
         for o in d.obligations:
             party = self.vocab.parties[o.party]
-            amount = f"¥{o.amount}" if o.amount is not None else ""
-            table.add_row(
-                self._text(party.zh, party.en), self._text(o.zh, o.en), amount, ", ".join(self.cite(c) for c in o.cite)
-            )
+            amount = f"¥{o.amount:.2f}" if o.amount is not None else ""
+            duty = self._text(o.zh, o.en) + self._depends(o.depends_on)
+            table.add_row(self._text(party.zh, party.en), duty, amount, self._cites(o.cite))
         return table
+
+    def _cites(self, refs: list[str]) -> str:
+        return "; ".join(self.cite(c) for c in refs)
+
+    def _depends(self, facts: list[str]) -> str:
+        return f" ({t('depends_on', self.lang)}: {', '.join(facts)})" if facts else ""
 
     def warnings(self, d: Decision) -> RenderableType | None:
         if not d.warnings:
             return None
         lines = [
-            Text("⚠ ", style="yellow")
-            + Text(self._text(w.zh, w.en))
-            + Text(f"  ({', '.join(self.cite(c) for c in w.cite)})", style="dim")
+            Text("⚠ ", style="yellow") + Text(self._text(w.zh, w.en)) + Text(f"  ({self._cites(w.cite)})", style="dim")
             for w in d.warnings
         ]
         return Panel(Group(*lines), title=t("warnings", self.lang), title_align="left", border_style="yellow")
@@ -130,6 +143,16 @@ class Renderer:
         if not d.notes:
             return None
         return Text(f"{t('notes', self.lang)}: " + "; ".join(d.notes), style="dim")
+
+
+def _worth_showing(r: Reason, d: Decision) -> bool:
+    """By default: what decided the outcome, the consequences that apply, and (only while the
+    outcome is open) the rules that still wait for facts."""
+    if r.status == "undetermined":
+        return d.outcome == "undetermined" and r.group != "effects"
+    if r.group == "effects":
+        return r.status == "applied"
+    return r.status != "not_applicable"
 
 
 def _known_groups() -> set[str]:

@@ -105,6 +105,20 @@ class Epoch:
     steps: tuple[Step, ...]
     # (group, first step, end step) in evaluation order; presumptions first, effects last.
     groups: tuple[tuple[str, int, int], ...]
+    # The same plan flattened for the hot loop: (group, first step, rows of
+    # (condition, positions of the rule's defeaters, value the rule sets or None)).
+    plan: tuple[tuple[str, int, tuple[tuple[object, tuple[int, ...], str | None], ...]], ...] = ()
+
+    def __post_init__(self) -> None:
+        plan = tuple(
+            (group, first, tuple((s.rule.condition.fn, s.defeaters, _sets(s.rule)) for s in self.steps[first:end]))
+            for group, first, end in self.groups
+        )
+        object.__setattr__(self, "plan", plan)
+
+
+def _sets(rule: Rule) -> str | None:
+    return rule.effect.value if isinstance(rule.effect, SetVariable) else None
 
 
 @dataclass(frozen=True)
