@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -71,8 +72,25 @@ def build_parser() -> argparse.ArgumentParser:
     rules_sub.add_parser("lint", help="load and validate rule files").add_argument("directory", nargs="?")
 
     schema = sub.add_parser("schema", help="print a JSON Schema")
-    schema.add_argument("which", choices=("scenario", "decision"), nargs="?", default="scenario")
+    schema.add_argument("which", choices=tuple(SCHEMAS), nargs="?", default="scenario")
+    for module in _extensions():
+        COMMANDS.update(module.register(sub))
     return parser
+
+
+# Modules that add subcommands: each has ``register(subparsers) -> {command: handler}``.
+EXTENSIONS = ("returnlaw.cli_replay", "returnlaw.cli_ask", "returnlaw.cli_platform")
+
+
+def _extensions() -> list:
+    found = []
+    for name in EXTENSIONS:
+        try:
+            found.append(importlib.import_module(name))
+        except ModuleNotFoundError as err:
+            if err.name != name:  # a real missing dependency inside the module must surface
+                raise
+    return found
 
 
 def _book(directory: str | None) -> RuleBook:
@@ -148,11 +166,13 @@ def cmd_rules(args: argparse.Namespace, out: Console) -> int:
     return 0
 
 
-def cmd_schema(args: argparse.Namespace, out: Console) -> int:
-    from .decision import Decision
-    from .scenario import Scenario
+# Models whose JSON Schema ``returnlaw schema NAME`` prints; extensions may add theirs.
+SCHEMAS: dict[str, str] = {"scenario": "returnlaw.scenario:Scenario", "decision": "returnlaw.decision:Decision"}
 
-    model = Scenario if args.which == "scenario" else Decision
+
+def cmd_schema(args: argparse.Namespace, out: Console) -> int:
+    module, _, attr = SCHEMAS[args.which].partition(":")
+    model = getattr(importlib.import_module(module), attr)
     print(json.dumps(model.model_json_schema(by_alias=True), ensure_ascii=False, indent=2))
     return 0
 
