@@ -35,6 +35,7 @@ from .rulebook import (
     SetVariable,
     Step,
     Warning,
+    freeze,
     frozen_map,
 )
 from .ruleschema import RuleFile, RuleSpec, Vocabulary
@@ -202,6 +203,8 @@ class _Compiler:
             effect,
             spec.note_en,
             group,
+            freeze(spec.when),
+            freeze(spec.then),
         )
 
     def _citation(self, ref: str) -> Citation:

@@ -85,6 +85,10 @@ class Rule:
     # The legal variable this rule settles, or "presumptions"/"effects"; a pure defeater takes
     # the group of the rules it defeats.
     group: str
+    # The rule's condition and conclusion as written (deeply frozen), for tools that translate
+    # the rule book into another engine.
+    when_data: object = None
+    then_data: object = None
 
     def in_force(self, day: dt.date) -> bool:
         return self.in_force_from <= day and (self.in_force_to is None or day < self.in_force_to)
@@ -143,3 +147,12 @@ class RuleBook:
 
 def frozen_map(data: dict) -> Mapping:
     return MappingProxyType(dict(data))
+
+
+def freeze(data: object) -> object:
+    """A read-only deep copy of YAML data: mappings become mapping proxies, lists tuples."""
+    if isinstance(data, dict):
+        return MappingProxyType({k: freeze(v) for k, v in data.items()})
+    if isinstance(data, list | tuple):
+        return tuple(freeze(v) for v in data)
+    return data
