@@ -87,11 +87,28 @@ def evaluate(
     return _unknown_date(book, scenario, readings)
 
 
-def _unknown_date(book: RuleBook, scenario: Scenario, readings: Readings) -> Evaluation:
+def outcome_of(
+    book: RuleBook,
+    scenario: Scenario,
+    *,
+    as_of: dt.date | None = None,
+    readings: Readings = DEFAULT_READINGS,
+) -> str:
+    """Only the outcome: the same evaluation without the consequence rules and the trace object.
+
+    The fast path for pipelines that decide first and explain on demand (``evaluate`` gives the
+    full, identical reasoning)."""
+    day = as_of or scenario.purchase.date
+    if day is not None:
+        return _run(book, book.epoch_for(day), scenario, readings, day, consequences=False).outcome
+    return _unknown_date(book, scenario, readings, consequences=False).outcome
+
+
+def _unknown_date(book: RuleBook, scenario: Scenario, readings: Readings, consequences: bool = True) -> Evaluation:
     """No purchase date: try every version of the law that could apply; agree or ask."""
     latest = day_of(scenario.delivery.signed_at) or day_of(scenario.return_.notice_sent_at)
     epochs = [e for e in book.epochs if latest is None or e.start is None or e.start <= latest]
-    runs = [_run(book, e, scenario, readings, None) for e in epochs]
+    runs = [_run(book, e, scenario, readings, None, consequences) for e in epochs]
     final = runs[-1]
     if len({r.outcome for r in runs}) == 1:
         note = "purchase date unknown: every version of the law that could apply gives this outcome"
@@ -100,7 +117,14 @@ def _unknown_date(book: RuleBook, scenario: Scenario, readings: Readings) -> Eva
     return final._replace(outcome=UNDETERMINED, notes=(*final.notes, note), extra_questions=("purchase.date",))
 
 
-def _run(book: RuleBook, epoch: Epoch, scenario: Scenario, readings: Readings, day: dt.date | None) -> Evaluation:
+def _run(
+    book: RuleBook,
+    epoch: Epoch,
+    scenario: Scenario,
+    readings: Readings,
+    day: dt.date | None,
+    consequences: bool = True,
+) -> Evaluation:
     n = len(epoch.steps)
     applicable: list[Tri] = [False] * n
     defeated: list[Tri] = [False] * n
@@ -110,6 +134,8 @@ def _run(book: RuleBook, epoch: Epoch, scenario: Scenario, readings: Readings, d
     for group, first, rows in epoch.plan:
         if group == "effects":
             outcome = variables["outcome"] = _outcome(variables)
+            if not consequences:
+                break
         value: object = None  # the group's legal variable, settled as its rules are evaluated
         i = first
         for fn, defeaters, concludes in rows:

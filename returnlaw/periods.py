@@ -73,9 +73,9 @@ def _as_date(moment: date | datetime) -> date:
 
 
 def _check(days: int, counting: Counting) -> Counting:
-    if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
+    if type(days) is not int or days <= 0:  # bool is an int subclass: refused too
         raise ValueError(f"days must be a positive int, got {days!r}")
-    return Counting(counting)
+    return counting if type(counting) is Counting else Counting(counting)
 
 
 def _start_instant(start: date | datetime) -> datetime:
