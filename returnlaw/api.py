@@ -6,7 +6,7 @@ import datetime as dt
 import threading
 from typing import Any
 
-from .decision import Decision
+from .decision import Decision, decision_json
 from .evaluator import Evaluation, evaluate
 from .inputs import InputError, load_data, parse_scenario
 from .loader import load_rulebook
@@ -65,4 +65,5 @@ def decide_json(
     data = load_data(text)
     if not isinstance(data, dict):
         raise InputError("a scenario must be a JSON object")
-    return decide(parse_scenario(data), as_of=as_of, readings=readings, book=book).model_dump_json()
+    scenario = parse_scenario(data)
+    return decision_json(evaluate(book or default_rulebook(), scenario, as_of=as_of, readings=readings)).decode()

@@ -5,10 +5,12 @@ and documented in ``docs/decision-json.md``; ``schema_version`` changes when the
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
+import pydantic_core
 from pydantic import BaseModel, ConfigDict
 
 from .conditions import UNKNOWN
@@ -16,7 +18,7 @@ from .evaluator import Evaluation
 from .facts import FACTS
 from .periods import period_end, within_period
 from .readings import Readings
-from .rulebook import Citation, Deadline, Obligation, Rule, SetVariable, Warning
+from .rulebook import Citation, Deadline, Obligation, Rule, RuleBook, SetVariable, Warning
 
 SCHEMA_VERSION = "1.0"
 Outcome = Literal["returnable", "not_returnable", "out_of_scope", "undetermined"]
@@ -99,7 +101,7 @@ class Decision(_Out):
     readings: Readings
     variables: dict[str, str | None]
     reasons: list[Reason]
-    citations: dict[str, CitationOut]
+    citations: dict[str, CitationOut]  # the provisions cited by reasons that are not not_applicable
     deadlines: list[DeadlineOut]
     obligations: list[ObligationOut]
     warnings: list[WarningOut]
@@ -138,59 +140,96 @@ def citations_in_force(rule: Rule, day: dt.date | None) -> list[Citation]:
 
 
 def build_decision(ev: Evaluation) -> Decision:
+    """The decision as a validated pydantic model (for Python callers)."""
+    return Decision.model_validate(decision_data(ev))
+
+
+def decision_json(ev: Evaluation) -> bytes:
+    """The decision JSON, byte for byte what ``build_decision(ev).model_dump_json()`` gives,
+    without building the models (the fast path for services and batch runs)."""
+    return pydantic_core.to_json(decision_data(ev))
+
+
+def decision_data(ev: Evaluation) -> dict[str, Any]:
+    """The decision as plain data in the key order of :class:`Decision`."""
     reasons, deadlines, obligations, warnings = [], [], [], []
-    citations: dict[str, CitationOut] = {}
-    vocab = ev.book.vocabulary
+    citations: dict[str, dict[str, Any]] = {}
+    cache = _cache(ev.book)
     for i, step in enumerate(ev.epoch.steps):
         rule = step.rule
         status = _status(ev, i)
-        cites = citations_in_force(rule, ev.as_of)
-        for c in cites:
-            if c.ref not in citations:
-                citations[c.ref] = cite_out(c)
-        reasons.append(_reason(ev, i, status, cites))
-        if status not in ("applied", "undetermined"):
+        cites = _refs_in_force(ev.book, rule, ev.as_of)
+        reasons.append(_reason(cache, ev, i, status, cites))
+        if status == "not_applicable":
+            continue  # its provisions are cited by reference only (see docs/decision-json.md)
+        for ref in cites:
+            if ref not in citations:
+                citations[ref] = _citation_data(cache, ev.book.provisions[ref])
+        if status == "defeated":
             continue
         certain = status == "applied"
         depends = [] if certain else _depends_on(ev, i)
-        refs = [c.ref for c in cites]
         effect = rule.effect
         if isinstance(effect, Obligation):
-            duty = vocab.duties[effect.duty]
-            amount = effect.amount(ev.scenario) if effect.amount else None
-            obligations.append(
-                ObligationOut(
-                    party=effect.party,
-                    duty=effect.duty,
-                    amount=amount,
-                    certain=certain,  # type: ignore[arg-type]
-                    depends_on=depends,
-                    rule=rule.id,
-                    cite=refs,
-                    zh=duty.zh,
-                    en=duty.en,
-                )
-            )
+            obligations.append(_obligation(ev, rule, effect, list(cites), certain, depends))
         elif isinstance(effect, Warning) and certain:
-            w = vocab.warnings[effect.code]
-            warnings.append(WarningOut(code=effect.code, rule=rule.id, cite=refs, zh=w.zh, en=w.en))
+            w = ev.book.vocabulary.warnings[effect.code]
+            warnings.append({"code": effect.code, "rule": rule.id, "cite": list(cites), "zh": w.zh, "en": w.en})
         elif isinstance(effect, Deadline):
-            deadlines.append(_deadline(ev, rule, effect, refs, certain, depends))
-    return Decision(
-        outcome=ev.outcome,  # type: ignore[arg-type]
-        as_of=ev.as_of,
-        law_in_force=sorted({c.instrument for c in citations.values()}),
-        readings=ev.readings,
-        variables={k: (None if v is UNKNOWN else v) for k, v in ev.variables.items()},  # type: ignore[misc]
-        reasons=reasons,
-        citations=citations,
-        deadlines=_unique_deadlines(deadlines),
-        obligations=obligations,
-        warnings=warnings,
-        questions=list(ev.questions),
-        presumptions=[Presumption(fact=f, value=v, rule=r) for f, v, r in ev.presumed],  # type: ignore[arg-type]
-        notes=list(ev.notes),
-    )
+            deadlines.append(_deadline(ev, rule, effect, list(cites), certain, depends))
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "outcome": ev.outcome,
+        "as_of": ev.as_of,
+        "law_in_force": _law_in_force(ev),
+        "readings": {"counting": ev.readings.counting, "burden_of_proof": ev.readings.burden_of_proof},
+        "variables": {k: (None if v is UNKNOWN else v) for k, v in ev.variables.items()},
+        "reasons": reasons,
+        "citations": citations,
+        "deadlines": _unique_deadlines(deadlines),
+        "obligations": obligations,
+        "warnings": warnings,
+        "questions": list(ev.questions),
+        "presumptions": [{"fact": f, "value": v, "rule": r} for f, v, r in ev.presumed],
+        "notes": list(ev.notes),
+    }
+
+
+def _law_in_force(ev: Evaluation) -> list[str]:
+    """The instruments cited by the rules in force on the as-of date."""
+    key = ("law", id(ev.epoch), _citation_period(ev.book, ev.as_of))
+    cache = _cache(ev.book)
+    law = cache.get(key)
+    if law is None:
+        refs = {r for s in ev.epoch.steps for r in _refs_in_force(ev.book, s.rule, ev.as_of)}
+        law = cache[key] = sorted({r.split(" ")[0] for r in refs})
+    return law
+
+
+def _citation_period(book: RuleBook, day: dt.date | None) -> int | None:
+    """Which stretch between two citation cut dates ``day`` falls in (same citations within)."""
+    return None if day is None else bisect.bisect_right(book.citation_cuts, day)  # type: ignore[attr-defined]
+
+
+def _cache(book: RuleBook) -> dict[Any, Any]:
+    return book.explain_memo  # type: ignore[attr-defined]
+
+
+def _refs_in_force(book: RuleBook, rule: Rule, day: dt.date | None) -> tuple[str, ...]:
+    key = ("refs", rule.id, _citation_period(book, day))
+    cache = _cache(book)
+    refs = cache.get(key)
+    if refs is None:
+        refs = cache[key] = tuple(c.ref for c in citations_in_force(rule, day))
+    return refs
+
+
+def _citation_data(cache: dict[Any, Any], c: Citation) -> dict[str, Any]:
+    key = ("cite", c.ref)
+    data = cache.get(key)
+    if data is None:
+        data = cache[key] = cite_out(c).model_dump()
+    return data
 
 
 def _depends_on(ev: Evaluation, i: int) -> list[str]:
@@ -212,24 +251,36 @@ def _status(ev: Evaluation, i: int) -> Status:
     return "undetermined"
 
 
-def _reason(ev: Evaluation, i: int, status: Status, cites: list[Citation]) -> Reason:
+def _reason(cache: dict[Any, Any], ev: Evaluation, i: int, status: Status, cites: tuple[str, ...]) -> dict[str, Any]:
     step = ev.epoch.steps[i]
     rule = step.rule
     unknown = (
         sorted(p for p in rule.condition.facts if FACTS[p].get(ev.scenario) is None) if status == "undetermined" else []
     )
     beaten = [ev.epoch.steps[d].rule.id for d in step.defeaters if ev.applies(d) is True]
-    return Reason(
-        rule=rule.id,
-        status=status,
-        group=rule.group,
-        conclusion=_conclusion(rule),
-        title_zh=rule.title_zh,
-        title_en=rule.title_en,
-        cite=[c.ref for c in cites],
-        defeated_by=beaten,
-        unknown_facts=unknown,
-    )
+    if not unknown and not beaten:  # the common case: a shared, read-only entry
+        key = ("reason", rule.id, status, cites)
+        data = cache.get(key)
+        if data is None:
+            data = cache[key] = _reason_data(rule, status, cites, [], [])
+        return data
+    return _reason_data(rule, status, cites, beaten, unknown)
+
+
+def _reason_data(
+    rule: Rule, status: Status, cites: tuple[str, ...], beaten: list[str], unknown: list[str]
+) -> dict[str, Any]:
+    return {
+        "rule": rule.id,
+        "status": status,
+        "group": rule.group,
+        "conclusion": _conclusion(rule),
+        "title_zh": rule.title_zh,
+        "title_en": rule.title_en,
+        "cite": list(cites),
+        "defeated_by": beaten,
+        "unknown_facts": unknown,
+    }
 
 
 def _conclusion(rule: Rule) -> str | None:
@@ -247,9 +298,26 @@ def _conclusion(rule: Rule) -> str | None:
     return "presume: " + ", ".join(f"{p} = {v}" for p, v in e.facts)
 
 
+def _obligation(
+    ev: Evaluation, rule: Rule, o: Obligation, refs: list[str], certain: bool, depends: list[str]
+) -> dict[str, Any]:
+    duty = ev.book.vocabulary.duties[o.duty]
+    return {
+        "party": o.party,
+        "duty": o.duty,
+        "amount": o.amount(ev.scenario) if o.amount else None,
+        "certain": certain,
+        "depends_on": depends,
+        "rule": rule.id,
+        "cite": refs,
+        "zh": duty.zh,
+        "en": duty.en,
+    }
+
+
 def _deadline(
     ev: Evaluation, rule: Rule, d: Deadline, refs: list[str], certain: bool, depends: list[str]
-) -> DeadlineOut:
+) -> dict[str, Any]:
     term = ev.book.vocabulary.deadlines[d.name]
     start = FACTS[d.start_fact].get(ev.scenario)
     days = d.days(ev.scenario)
@@ -257,29 +325,29 @@ def _deadline(
     event = FACTS[d.event_fact].get(ev.scenario) if d.event_fact else None
     met = within_period(start, event, days, ev.readings.counting) if end is not None and event is not None else None  # type: ignore[arg-type]
     as_datetime = isinstance(end, dt.datetime)
-    return DeadlineOut(
-        name=d.name,
-        date=end.date() if as_datetime else end,  # type: ignore[union-attr]
-        ends_at=end if as_datetime else None,  # type: ignore[arg-type]
-        days=days,
-        met=met,
-        certain=certain,
-        depends_on=depends,
-        rule=rule.id,
-        cite=refs,
-        zh=term.zh,
-        en=term.en,
-    )
+    return {
+        "name": d.name,
+        "date": end.date() if as_datetime else end,  # type: ignore[union-attr]
+        "ends_at": end if as_datetime else None,
+        "days": days,
+        "met": met,
+        "certain": certain,
+        "depends_on": depends,
+        "rule": rule.id,
+        "cite": refs,
+        "zh": term.zh,
+        "en": term.en,
+    }
 
 
-def _unique_deadlines(items: list[DeadlineOut]) -> list[DeadlineOut]:
+def _unique_deadlines(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One entry per deadline name: a certain one first, else one whose date is known."""
-    seen: dict[str, DeadlineOut] = {}
+    seen: dict[str, dict[str, Any]] = {}
     for d in items:
-        if d.name not in seen or _rank(d) > _rank(seen[d.name]):
-            seen[d.name] = d
+        if d["name"] not in seen or _rank(d) > _rank(seen[d["name"]]):
+            seen[d["name"]] = d
     return list(seen.values())
 
 
-def _rank(d: DeadlineOut) -> tuple[bool, bool]:
-    return d.certain, d.date is not None
+def _rank(d: dict[str, Any]) -> tuple[bool, bool]:
+    return d["certain"], d["date"] is not None

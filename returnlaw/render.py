@@ -73,9 +73,9 @@ class Renderer:
         head += Text(f"  [{t(r.status, self.lang)}]", style=style)
         node = branch.add(head)
         for ref in r.cite:
-            c = d.citations[ref]
-            text = _ARTICLE_PREFIX.sub("", c.zh) if self.lang == "zh" else c.en
-            node.add(Text(f"{self.cite(ref)}: ", style="bold") + Text(text, style="dim"))
+            c = d.citations.get(ref)  # rules that did not apply are cited by reference only
+            text = "" if c is None else _ARTICLE_PREFIX.sub("", c.zh) if self.lang == "zh" else c.en
+            node.add(Text(self.cite(ref) + (": " if text else ""), style="bold") + Text(text, style="dim"))
         if r.defeated_by:
             node.add(Text(f"{t('defeated_by', self.lang)}: {', '.join(r.defeated_by)}", style="red"))
         if r.unknown_facts:

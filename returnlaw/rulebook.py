@@ -136,6 +136,14 @@ class RuleBook:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_starts", tuple(e.start for e in self.epochs[1:]))
+        # Dates on which some provision enters or leaves force: between two of them, every rule
+        # cites the same provisions.
+        cuts = {d for c in self.provisions.values() for d in (c.provision.in_force_from, c.provision.in_force_to) if d}
+        cuts |= {d for i in self.instruments.values() for d in (i.in_force_from, i.in_force_to) if d}
+        object.__setattr__(self, "citation_cuts", tuple(sorted(cuts)))
+        # Memo of the static parts of explanations, filled on demand by returnlaw.decision;
+        # entries never change once written, so concurrent readers are safe.
+        object.__setattr__(self, "explain_memo", {})
 
     def epoch_for(self, day: dt.date) -> Epoch:
         return self.epochs[bisect.bisect_right(self._starts, day)]  # type: ignore[attr-defined]
