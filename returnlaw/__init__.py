@@ -7,8 +7,8 @@
 """
 
 from .api import decide, decide_json, default_rulebook, evaluate_scenario
-from .decision import SCHEMA_VERSION, Decision
-from .evaluator import OUTCOMES, Evaluation, evaluate
+from .decision import SCHEMA_VERSION, Decision, decision_json
+from .evaluator import OUTCOMES, Evaluation, evaluate, outcome_of
 from .inputs import InputError, parse_scenario, read_scenario_file
 from .loader import RuleFileError, load_rulebook
 from .periods import CalendarCoverageError, Counting
@@ -32,10 +32,12 @@ __all__ = [
     "Scenario",
     "decide",
     "decide_json",
+    "decision_json",
     "default_rulebook",
     "evaluate",
     "evaluate_scenario",
     "load_rulebook",
+    "outcome_of",
     "parse_scenario",
     "read_scenario_file",
 ]
