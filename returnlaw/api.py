@@ -8,7 +8,7 @@ from typing import Any
 
 from .decision import Decision, decision_json
 from .evaluator import Evaluation, evaluate
-from .inputs import InputError, load_data, parse_scenario
+from .inputs import load_data, parse_as_of, parse_readings, parse_scenario
 from .loader import load_rulebook
 from .readings import DEFAULT_READINGS, Readings
 from .rulebook import RuleBook
@@ -40,7 +40,9 @@ def evaluate_scenario(
     book: RuleBook | None = None,
 ) -> Evaluation:
     """Evaluate without building the explanation (the fast path for pipelines)."""
-    return evaluate(book or default_rulebook(), _as_scenario(scenario), as_of=as_of, readings=readings)
+    return evaluate(
+        book or default_rulebook(), _as_scenario(scenario), as_of=parse_as_of(as_of), readings=parse_readings(readings)
+    )
 
 
 def decide(
@@ -62,8 +64,8 @@ def decide_json(
     book: RuleBook | None = None,
 ) -> str:
     """JSON (or YAML) scenario in, decision JSON out. Raises :class:`InputError` on bad input."""
-    data = load_data(text)
-    if not isinstance(data, dict):
-        raise InputError("a scenario must be a JSON object")
-    scenario = parse_scenario(data)
-    return decision_json(evaluate(book or default_rulebook(), scenario, as_of=as_of, readings=readings)).decode()
+    scenario = parse_scenario(load_data(text))
+    evaluation = evaluate(
+        book or default_rulebook(), scenario, as_of=parse_as_of(as_of), readings=parse_readings(readings)
+    )
+    return decision_json(evaluation).decode()

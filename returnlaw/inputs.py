@@ -1,24 +1,35 @@
 """Reading scenarios from JSON, YAML or Python data, with one clear message per problem.
 
 Every failure becomes an :class:`InputError` that names the field and the reason (and suggests
-the closest field name for a typo); no traceback reaches a user.
+the closest field name or value for a typo); no traceback reaches a user. Beyond the model's own
+checks, input is bounded before it is validated (size, nesting, number of values, digits in a
+number), so a hostile file cannot make parsing slow, and ambiguous input (a key given twice) is
+refused rather than resolved silently.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import difflib
 import json
+import typing
+from decimal import Decimal
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .scenario import Scenario
+from .readings import DEFAULT_READINGS, Readings
+from .scenario import EVENT_DATES, Scenario, day_of, read_path
 
 MAX_INPUT_BYTES = 1_000_000
 MAX_DEPTH = 20
+MAX_NODES = 50_000  # a complete scenario has a few hundred values; YAML aliases can multiply them
+MAX_DIGITS = 40  # Python refuses to read integers past 4,300 digits with a ValueError of its own
+FUTURE_TOLERANCE = dt.timedelta(days=1)  # platforms in other time zones may already be tomorrow
 
 
 class InputError(ValueError):
@@ -29,42 +40,166 @@ class InputError(ValueError):
         self.field = field
 
 
-def parse_scenario(data: Any, *, today: dt.date | None = None) -> Scenario:
-    """Validate plain data (as from JSON or YAML) into a :class:`Scenario`."""
-    if not isinstance(data, dict):
-        raise InputError(f"a scenario must be a mapping of sections, got {type(data).__name__}")
-    _check_depth(data)
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as err:
-        raise _explain(err) from None
-    _check_not_future(scenario, today or dt.date.today())
-    return scenario
+# -- from text to data ---------------------------------------------------------------------------
 
 
 def load_data(text: str | bytes, source: str = "input") -> Any:
-    """Parse JSON or YAML text (YAML is a superset; only safe loading)."""
-    if isinstance(text, bytes):
-        if len(text) > MAX_INPUT_BYTES:
-            raise InputError(f"{source} is {len(text)} bytes; the limit is {MAX_INPUT_BYTES}")
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise InputError(f"{source} is not UTF-8 text (bad byte at position {err.start})") from None
+    """Parse JSON or YAML text (YAML only safely: no tags that construct objects)."""
+    text = _decode(text, source)
     if len(text) > MAX_INPUT_BYTES:
         raise InputError(f"{source} is longer than {MAX_INPUT_BYTES} characters")
     if not text.strip():
         raise InputError(f"{source} is empty")
+    data = _parse_json(text, source) if text.lstrip().startswith(("{", "[")) else _parse_yaml(text, source)
+    if data is None:
+        raise InputError(f"{source} holds no data (only comments or null)")
+    check_shape(data, source)
+    return data
+
+
+def _decode(text: str | bytes, source: str) -> str:
+    if isinstance(text, str):
+        return text.removeprefix("\ufeff")
+    if not isinstance(text, bytes | bytearray | memoryview):
+        raise InputError(f"{source} must be text or bytes, got {_kind(text)}")
+    text = bytes(text)
+    if len(text) > MAX_INPUT_BYTES:
+        raise InputError(f"{source} is {len(text)} bytes; the limit is {MAX_INPUT_BYTES}")
+    if text.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(f"{source} is UTF-16 text; save it as UTF-8")
     try:
-        return json.loads(text) if text.lstrip().startswith(("{", "[")) else yaml.safe_load(text)
+        return text.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = text[: err.start].count(b"\n") + 1
+        raise InputError(
+            f"{source} is not UTF-8 text (byte 0x{text[err.start]:02x} at line {line}, offset {err.start})"
+        ) from None
+
+
+def _parse_json(text: str, source: str) -> Any:
+    try:
+        return json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int)
     except json.JSONDecodeError as err:
-        raise InputError(f"{source}: invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
+        try:  # YAML flow style ({purchase: {date: 2024-08-01}}) also starts with a brace
+            return _parse_yaml(text, source)
+        except InputError:
+            raise InputError(f"{source}: invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
+    except _JsonProblem as err:
+        raise InputError(f"{source}: {err}") from None
+    except RecursionError:
+        raise InputError(f"{source} is nested too deeply (the limit is {MAX_DEPTH} levels)") from None
+
+
+class _JsonProblem(ValueError):
+    """Raised by the JSON hooks; reported with the source's name."""
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _JsonProblem(f"the key {key!r} is given twice in one object")
+        out[key] = value
+    return out
+
+
+def _json_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise _JsonProblem(f"a number with {len(digits.lstrip('-'))} digits is too long (the limit is {MAX_DIGITS})")
+    return int(digits)
+
+
+def _parse_yaml(text: str, source: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_ScenarioLoader)  # a SafeLoader: no object tags
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark
+        mark = err.problem_mark or err.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(f"{source}: invalid YAML{where}: {err.problem}") from None
-    except (yaml.YAMLError, RecursionError) as err:
-        raise InputError(f"{source}: invalid YAML: {type(err).__name__}") from None
+        raise InputError(f"{source}: invalid YAML{where}: {err.problem or err.context}") from None
+    except yaml.reader.ReaderError as err:
+        line = text[: err.position].count("\n") + 1
+        raise InputError(
+            f"{source}: invalid YAML at line {line}: character #x{err.character:04x} is not allowed"
+        ) from None
+    except yaml.YAMLError as err:
+        raise InputError(f"{source}: invalid YAML: {str(err).splitlines()[0]}") from None
+    except RecursionError:
+        raise InputError(f"{source} is nested too deeply (the limit is {MAX_DEPTH} levels)") from None
+
+
+class _ScenarioLoader(yaml.SafeLoader):
+    """``safe_load`` plus: a key given twice is refused, dates stay text (so the model's error
+    names the field), and integers are bounded in length."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # merged keys may be overridden: that is what a merge is for
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:
+                continue  # an unhashable key: the base class reports it with its position
+            if first is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice (first at line {first})", key_node.start_mark
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        digits = sum(c.isdigit() for c in str(node.value))
+        if digits > MAX_DIGITS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number with {digits} digits is too long (the limit is {MAX_DIGITS})", node.start_mark
+            )
+        return super().construct_yaml_int(node)
+
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_ScenarioLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_ScenarioLoader.add_constructor(_TIMESTAMP, lambda loader, node: loader.construct_scalar(node))
+_ScenarioLoader.add_constructor("tag:yaml.org,2002:int", _ScenarioLoader.construct_yaml_int)
+
+
+def check_shape(data: Any, source: str = "input") -> None:
+    """Refuse data nested too deeply or with too many values, before anything walks it."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    nodes = 0
+    while stack:
+        item, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise InputError(f"{source} has more than {MAX_NODES} values; a scenario has a few hundred")
+        if depth > MAX_DEPTH:
+            raise InputError(f"{source} is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend((child, depth + 1) for child in item)
+
+
+# -- from data to a scenario ---------------------------------------------------------------------
+
+
+def parse_scenario(data: Any, *, today: dt.date | None = None) -> Scenario:
+    """Validate plain data (as from JSON or YAML) into a :class:`Scenario`.
+
+    ``today`` is the reference date for "in the future" (default: the system date).
+    """
+    if not isinstance(data, dict):
+        raise InputError(f"a scenario must be a mapping of sections, got {_kind(data)}")
+    check_shape(data)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as err:
+        raise explain(err) from None
+    check_not_future(scenario, today or dt.date.today())
+    return scenario
 
 
 def read_scenario_file(path: str | Path, *, today: dt.date | None = None) -> Scenario:
@@ -76,65 +211,168 @@ def read_scenario_file(path: str | Path, *, today: dt.date | None = None) -> Sce
     return parse_scenario(load_data(raw, str(p)), today=today)
 
 
-def _check_depth(data: Any, depth: int = 0) -> None:
-    if depth > MAX_DEPTH:
-        raise InputError(f"input is nested more than {MAX_DEPTH} levels deep")
-    children = data.values() if isinstance(data, dict) else data if isinstance(data, list) else ()
-    for child in children:
-        _check_depth(child, depth + 1)
+def check_not_future(s: Scenario, today: dt.date) -> None:
+    """No event of the purchase or its return can lie after the day the decision is asked for."""
+    latest = today + FUTURE_TOLERANCE
+    for path in EVENT_DATES:
+        day = day_of(read_path(s, path))  # type: ignore[arg-type]
+        if day is not None and day > latest:
+            raise InputError(f"{day} is in the future (today is {today})", path)
 
 
-def _explain(err: ValidationError) -> InputError:
+def parse_as_of(value: Any) -> dt.date | None:
+    """The ``as_of`` argument: a date, ``YYYY-MM-DD`` text or None."""
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InputError(f"expected a date (YYYY-MM-DD), got {value!r:.60}", "as_of")
+
+
+def parse_readings(value: Any) -> Readings:
+    """The ``readings`` argument: :class:`Readings` or a mapping such as ``{"counting": "calendar_only"}``."""
+    if value is None:
+        return DEFAULT_READINGS
+    if isinstance(value, Readings):
+        return value
+    if not isinstance(value, dict):
+        raise InputError(f"expected Readings or a mapping of reading names to values, got {_kind(value)}", "readings")
+    try:
+        return Readings.model_validate(value)
+    except ValidationError as err:
+        raise explain(err, root=Readings, prefix="readings") from None
+
+
+# -- explaining validation errors ----------------------------------------------------------------
+
+
+def explain(err: ValidationError, *, root: type[BaseModel] = Scenario, prefix: str = "") -> InputError:
+    """The first problem of a pydantic error as one line: field path and reason."""
     first = err.errors()[0]
     loc = tuple(first["loc"])
-    field = ".".join(str(p) for p in loc)
+    at = loc[:-1] if first["type"] == "invalid_key" else loc  # the key itself is the problem
+    field = ".".join(str(p) for p in (prefix, *at) if p != "")
     more = f" ({err.error_count() - 1} more problem(s) after this one)" if err.error_count() > 1 else ""
-    if first["type"] == "extra_forbidden":
-        hint = _suggest(loc)
-        return InputError(f"unknown field{hint}{more}", field)
-    msg = first["msg"]
-    if first["type"] in ("value_error", "assertion_error"):
-        msg = msg.removeprefix("Value error, ")
-    return InputError(f"{msg}{more}", field or None)
+    return InputError(_reason(first, loc, root) + more, field or None)
 
 
-def _suggest(loc: tuple) -> str:
-    """'did you mean' for a misspelt field, from the fields allowed at that place."""
-    model: type[BaseModel] = Scenario
+def _reason(error: Any, loc: tuple, root: type[BaseModel]) -> str:
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "unknown field" + _suggest_field(loc, root)
+    if kind == "invalid_key":
+        return f"field names must be text, got {value!r:.40}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"expected a mapping of fields, got {_kind(value)}"
+    if kind in ("tuple_type", "list_type"):
+        return f"expected a list, got {_kind(value)}"
+    if kind == "missing":
+        return "is required here"
+    if kind == "enum":
+        return _suggest_value(value, _enum_at(loc, root))
+    if kind in ("bool_type", "bool_parsing"):
+        return f"expected true or false, got {value!r:.60}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"expected a whole number, got {value!r:.60}"
+    if kind in ("float_type", "float_parsing", "decimal_type", "decimal_parsing"):
+        return f"expected a number, got {value!r:.60}"
+    if kind in ("string_type",):
+        return f"expected text, got {_kind(value)}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"must be at least {_plain(ctx.get('ge', ctx.get('gt')))}, got {value!r:.60}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"must be at most {_plain(ctx.get('le', ctx.get('lt')))}, got {value!r:.60}"
+    if kind in ("decimal_whole_digits", "decimal_max_digits"):
+        return f"too large: at most {ctx.get('whole_digits', ctx.get('max_digits'))} digits before the point"
+    if kind == "finite_number":
+        return f"must be a finite number, got {value!r:.60}"
+    msg = str(error["msg"])
+    return msg.removeprefix("Value error, ") if kind in ("value_error", "assertion_error") else msg
+
+
+def _plain(number: Any) -> str:
+    """A bound as people write it: 1000000000000, not 1E+12; 0, not 0.0."""
+    if isinstance(number, float | Decimal) and number == int(number):
+        return str(int(number))
+    return str(number)
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "a mapping", list: "a list", tuple: "a list", str: "text", bool: "true/false", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _model_at(loc: tuple, root: type[BaseModel]) -> type[BaseModel] | None:
+    """The model that holds the field at ``loc`` (list indexes skipped)."""
+    model: type[BaseModel] = root
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
         field = _field(model, str(part))
-        inner = _model_in(field.annotation) if field else None
+        inner = _find(field.annotation, BaseModel) if field else None
         if inner is None:
-            return ""
+            return None
         model = inner
+    return model
+
+
+def _suggest_field(loc: tuple, root: type[BaseModel]) -> str:
+    """'did you mean' for a misspelt field, from the fields allowed at that place."""
+    model = _model_at(loc, root)
+    if model is None:
+        return ""
     names = [f.alias or n for n, f in model.model_fields.items()]
-    close = difflib.get_close_matches(str(loc[-1]), names, n=1)
-    return f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(names)}"
+    close = closest(str(loc[-1]), names)
+    return f"; did you mean {close!r}?" if close else f"; allowed: {', '.join(names)}"
 
 
-def _field(model: type[BaseModel], name: str):
+def _enum_at(loc: tuple, root: type[BaseModel]) -> type[Enum] | None:
+    model = _model_at(loc, root)
+    field = _field(model, str(loc[-1])) if model else None
+    return _find(field.annotation, Enum) if field else None
+
+
+def _suggest_value(value: Any, enum: type[Enum] | None) -> str:
+    if enum is None:
+        return f"{value!r:.60} is not an allowed value"
+    allowed = [str(m.value) for m in enum]
+    close = closest(value, allowed) if isinstance(value, str) else None
+    hint = f"; did you mean {close!r}?" if close else f"; allowed: {', '.join(allowed)}"
+    return f"{value!r:.60} is not an allowed value{hint}"
+
+
+def closest(word: str, options: list[str]) -> str | None:
+    """The option most like ``word`` (a typo's likely intent), or None if none is close.
+
+    Ties in similarity go to the longer shared prefix: "clothes" means "clothing", not "other".
+    """
+    scored = [(difflib.SequenceMatcher(None, word, o).ratio(), _shared_prefix(word, o), o) for o in options]
+    best = max(scored, default=None)
+    return best[2] if best is not None and best[0] >= 0.6 else None
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
+def _field(model: type[BaseModel], name: str) -> Any:
     for n, f in model.model_fields.items():
         if name in (n, f.alias):
             return f
     return None
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    import typing
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def _find(annotation: Any, base: type) -> Any:
+    """The first class deriving from ``base`` inside an annotation (through unions and tuples)."""
+    if isinstance(annotation, type) and issubclass(annotation, base):
         return annotation
     for arg in typing.get_args(annotation):
-        found = _model_in(arg)
+        found = _find(arg, base)
         if found:
             return found
     return None
-
-
-def _check_not_future(s: Scenario, today: dt.date) -> None:
-    for path, value in (("purchase.date", s.purchase.date), ("delivery.signed_at", s.delivery.signed_at)):
-        day = value.date() if isinstance(value, dt.datetime) else value
-        if day is not None and day > today + dt.timedelta(days=1):
-            raise InputError(f"{day} is in the future (today is {today})", path)

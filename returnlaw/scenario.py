@@ -3,22 +3,85 @@
 Names follow ``shared/spec/facts.md``. Every fact is optional: ``None`` means *unknown*, never
 "no" — an unknown fact that could change the outcome makes the decision ``undetermined`` and
 becomes a question. Validation is strict: unknown fields are rejected and values are not coerced
-(``"yes"`` is not a boolean), so a platform's data errors surface instead of being guessed at.
+(``"yes"`` is not a boolean, ``0`` is not a date), so a platform's data errors surface instead of
+being guessed at. Dates are ``YYYY-MM-DD``; a moment may add a time of day. Times are China local
+time: one given with a UTC offset is converted to UTC+8, so that the same instant gives the same
+decision whatever zone a platform's system writes in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
+# Strict scalars: pydantic's lax mode would read "yes", 1 or "1" as true and "10" as 10.
+Flag = Annotated[bool, Strict()]
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("1e12"), max_digits=16, decimal_places=2)]
 # Dates are ISO strings in JSON; a datetime carries a time of day (used by ``platform_168h``).
 Moment = dt.datetime | dt.date
-ShortText = Annotated[str, Field(max_length=2000)]
+ShortText = Annotated[str, Strict(), Field(max_length=2000)]
+CHINA = dt.timezone(dt.timedelta(hours=8))  # no daylight saving since 1991
+_DAY_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_MOMENT_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?", re.ASCII)
+
+
+def parse_day(value: Any) -> Any:
+    """A date from ``YYYY-MM-DD`` text or a date; never from a number (pydantic would read a Unix time)."""
+    if isinstance(value, str):
+        if not _DAY_TEXT.fullmatch(value):
+            raise ValueError(f"expected a date as YYYY-MM-DD, got {_show(value)}")
+        return _fromisoformat(dt.date.fromisoformat, value)
+    if isinstance(value, dt.datetime):
+        value = _china_time(value)
+        if value.time() != dt.time():
+            raise ValueError(f"expected a date without a time of day, got {value.isoformat()}")
+        return value.date()
+    if isinstance(value, dt.date) or value is None:
+        return value
+    raise ValueError(f"expected a date as YYYY-MM-DD, got {_show(value)}")
+
+
+def parse_moment(value: Any) -> Any:
+    """A date (``YYYY-MM-DD``) or a date and time (``YYYY-MM-DDTHH:MM[:SS][offset]``, China time)."""
+    if isinstance(value, str):
+        if _DAY_TEXT.fullmatch(value):
+            return _fromisoformat(dt.date.fromisoformat, value)  # a plain date stays a date: no time is known
+        if not _MOMENT_TEXT.fullmatch(value):
+            raise ValueError(f"expected a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM), got {_show(value)}")
+        value = _fromisoformat(dt.datetime.fromisoformat, value)
+    if isinstance(value, dt.datetime):
+        return _china_time(value)
+    if isinstance(value, dt.date) or value is None:
+        return value
+    raise ValueError(f"expected a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM), got {_show(value)}")
+
+
+def _fromisoformat(parse: Any, text: str) -> Any:
+    try:
+        return parse(text)
+    except ValueError as err:
+        raise ValueError(f"{text!r} is not a real date or time ({err})") from None
+
+
+def _china_time(moment: dt.datetime) -> dt.datetime:
+    """Naive China local time; an aware datetime is converted, so the instant is kept."""
+    if moment.utcoffset() is None:
+        return moment
+    try:
+        return moment.astimezone(CHINA).replace(tzinfo=None)
+    except OverflowError:
+        raise ValueError(f"{moment.isoformat()} is outside the supported range of dates") from None
+
+
+def _show(value: Any) -> str:
+    """A value for an error message: short and on one line."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class _Section(BaseModel):
@@ -151,12 +214,14 @@ class Purchase(_Section):
     date: dt.date | None = None
     channel: Channel | None = None
     venue: Venue | None = None
-    order_id: Annotated[str, Field(max_length=200)] | None = None
+    order_id: Annotated[str, Strict(), Field(max_length=200)] | None = None
+
+    _day = field_validator("date", mode="before")(parse_day)
 
 
 class Seller(_Section):
-    is_operator: bool | None = None
-    name: Annotated[str, Field(max_length=500)] | None = None
+    is_operator: Flag | None = None
+    name: Annotated[str, Strict(), Field(max_length=500)] | None = None
 
 
 class Buyer(_Section):
@@ -167,11 +232,11 @@ class Item(_Section):
     subject: Subject | None = None
     category: Category | None = None
     description: ShortText | None = None
-    custom_made: bool | None = None
-    perishable: bool | None = None
-    downloaded: bool | None = None
-    media_unsealed: bool | None = None
-    defect_claimed: bool | None = None
+    custom_made: Flag | None = None
+    perishable: Flag | None = None
+    downloaded: Flag | None = None
+    media_unsealed: Flag | None = None
+    defect_claimed: Flag | None = None
     sold_condition: SoldCondition | None = None
     price: Money | None = None
 
@@ -179,24 +244,26 @@ class Item(_Section):
 class Listing(_Section):
     nature_exclusion: Nature | None = None
     exclusion_trigger: Trigger | None = None
-    marked_not_returnable: bool | None = None
-    marking_prominent: bool | None = None
-    consumer_confirmed: bool | None = None
-    confirmation_in_checkout_flow: bool | None = None
-    confirmation_preselected: bool | None = None
-    statutory_exclusion_labelled: bool | None = None
+    marked_not_returnable: Flag | None = None
+    marking_prominent: Flag | None = None
+    consumer_confirmed: Flag | None = None
+    confirmation_in_checkout_flow: Flag | None = None
+    confirmation_preselected: Flag | None = None
+    statutory_exclusion_labelled: Flag | None = None
 
 
 class Promise(_Section):
-    return_days: Annotated[int, Field(ge=7, le=3650)] | None = None
-    covers_excluded_goods: bool | None = None
-    free_return_shipping: bool | None = None
+    return_days: Annotated[int, Strict(), Field(ge=7, le=3650)] | None = None
+    covers_excluded_goods: Flag | None = None
+    free_return_shipping: Flag | None = None
     conditions: tuple[ShortText, ...] | None = Field(default=None, max_length=50)
 
 
 class Delivery(_Section):
     signed_at: Moment | None = None
-    split_delivery: bool | None = None
+    split_delivery: Flag | None = None
+
+    _moment = field_validator("signed_at", mode="before")(parse_moment)
 
 
 class Return(_Section):
@@ -206,47 +273,52 @@ class Return(_Section):
     received_by_seller_at: dt.date | None = None
     refunded_at: dt.date | None = None
 
+    _moment = field_validator("notice_sent_at", mode="before")(parse_moment)
+    _day = field_validator("address_given_at", "shipped_at", "received_by_seller_at", "refunded_at", mode="before")(
+        parse_day
+    )
+
 
 class Condition(_Section):
-    packaging_opened: bool | None = None
-    inspection_only: bool | None = None
-    tried: bool | None = None
-    opened_online: bool | None = None
-    quality_function_preserved: bool | None = None
-    appearance_preserved: bool | None = None
-    accessories_complete: bool | None = None
-    labels_complete: bool | None = None
-    seal_broken: bool | None = None
-    unauthorised_repair: bool | None = None
-    marks_damaged: bool | None = None
-    wear_hard_to_restore: bool | None = None
-    activated: bool | None = None
-    personal_data_left: bool | None = None
-    tags_removed: bool | None = None
-    soiled: bool | None = None
-    damaged: bool | None = None
-    used_beyond_inspection: bool | None = None
+    packaging_opened: Flag | None = None
+    inspection_only: Flag | None = None
+    tried: Flag | None = None
+    opened_online: Flag | None = None
+    quality_function_preserved: Flag | None = None
+    appearance_preserved: Flag | None = None
+    accessories_complete: Flag | None = None
+    labels_complete: Flag | None = None
+    seal_broken: Flag | None = None
+    unauthorised_repair: Flag | None = None
+    marks_damaged: Flag | None = None
+    wear_hard_to_restore: Flag | None = None
+    activated: Flag | None = None
+    personal_data_left: Flag | None = None
+    tags_removed: Flag | None = None
+    soiled: Flag | None = None
+    damaged: Flag | None = None
+    used_beyond_inspection: Flag | None = None
 
 
 class Dispute(_Section):
-    seller_alleges_not_intact: bool | None = None
+    seller_alleges_not_intact: Flag | None = None
     seller_evidence: SellerEvidence | None = None
     consumer_evidence: ConsumerEvidence | None = None
-    seller_controlled_pickup: bool | None = None
-    seller_inspected_on_arrival: bool | None = None
-    hours_held: Annotated[float, Field(ge=0, le=1e6)] | None = None
+    seller_controlled_pickup: Flag | None = None
+    seller_inspected_on_arrival: Flag | None = None
+    hours_held: Annotated[float, Strict(), Field(ge=0, le=1e6, allow_inf_nan=False)] | None = None
 
 
 class Gift(_Section):
     description: ShortText | None = None
     kind: GiftKind | None = None
-    returned: bool | None = None
+    returned: Flag | None = None
     marked_price: Money | None = None
 
 
 class Shipping(_Section):
     outbound_fee: Money | None = None
-    free_threshold_lost: bool | None = None
+    free_threshold_lost: Flag | None = None
 
 
 class PaymentPart(_Section):
@@ -259,18 +331,24 @@ class Payment(_Section):
     invoice_price: Money | None = None
     parts: tuple[PaymentPart, ...] | None = Field(default=None, max_length=20)
     card_fee: Money | None = None
-    card_fee_waived_by_seller: bool | None = None
-    bundle_discount_lost: bool | None = None
+    card_fee_waived_by_seller: Flag | None = None
+    bundle_discount_lost: Flag | None = None
     repriced_refund: Money | None = None
 
 
 class ReturnHistory(_Section):
-    orders: Annotated[int, Field(ge=0, le=10**9)] | None = None
-    returns: Annotated[int, Field(ge=0, le=10**9)] | None = None
+    orders: Annotated[int, Strict(), Field(ge=0, le=10**9)] | None = None
+    returns: Annotated[int, Strict(), Field(ge=0, le=10**9)] | None = None
+
+    @model_validator(mode="after")
+    def _returns_within_orders(self) -> ReturnHistory:
+        if self.orders is not None and self.returns is not None and self.returns > self.orders:
+            raise ValueError(f"returns ({self.returns}) is more than orders ({self.orders})")
+        return self
 
 
 class Conduct(_Section):
-    abuse_established: bool | None = None
+    abuse_established: Flag | None = None
     return_history: ReturnHistory | None = None
 
 
@@ -307,15 +385,25 @@ def day_of(moment: Moment | None) -> dt.date | None:
     return moment
 
 
-# Pairs (earlier, later) that cannot be in the other order in any real return.
+# Every dated event of a purchase and its return, in the field order of the model.
+EVENT_DATES = (
+    "purchase.date",
+    "delivery.signed_at",
+    "return.notice_sent_at",
+    "return.address_given_at",
+    "return.shipped_at",
+    "return.received_by_seller_at",
+    "return.refunded_at",
+)
+# Pairs (earlier, later) that cannot be in the other order in any real return. A notice before
+# signing is possible (a consumer may withdraw while the goods are on their way), and so is a
+# refund before the goods arrive back; neither is listed.
 _ORDER = (
-    ("purchase.date", "delivery.signed_at"),
-    ("purchase.date", "return.notice_sent_at"),
+    *(("purchase.date", later) for later in EVENT_DATES[1:]),
     ("delivery.signed_at", "return.shipped_at"),
+    ("delivery.signed_at", "return.received_by_seller_at"),
     ("return.notice_sent_at", "return.address_given_at"),
     ("return.shipped_at", "return.received_by_seller_at"),
-    ("purchase.date", "return.received_by_seller_at"),
-    ("purchase.date", "return.refunded_at"),
 )
 
 
@@ -323,7 +411,7 @@ def _check_order(scenario: Scenario) -> None:
     for earlier, later in _ORDER:
         first, second = day_of(read_path(scenario, earlier)), day_of(read_path(scenario, later))
         if first is not None and second is not None and second < first:
-            raise ValueError(f"{later} ({second}) is before {earlier} ({first})")
+            raise ValueError(f"{later}: {second} is before {earlier} ({first}), which cannot happen")
 
 
 def read_path(scenario: Scenario, path: str) -> object:
