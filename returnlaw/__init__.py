@@ -7,6 +7,7 @@
 """
 
 from .api import decide, decide_json, default_rulebook, evaluate_scenario
+from .audit import ListingAudit, ProductListing, audit_listing
 from .decision import SCHEMA_VERSION, Decision, decision_json
 from .evaluator import OUTCOMES, Evaluation, evaluate, outcome_of
 from .inputs import InputError, parse_scenario, read_scenario_file
@@ -15,6 +16,7 @@ from .periods import CalendarCoverageError, Counting
 from .readings import BurdenOfProof, Readings
 from .rulebook import RuleBook
 from .scenario import Scenario
+from .timeline import Timeline, TimelineAudit, audit_timeline
 
 __version__ = "0.1.0"
 __all__ = [
@@ -26,10 +28,16 @@ __all__ = [
     "Decision",
     "Evaluation",
     "InputError",
+    "ListingAudit",
+    "ProductListing",
     "Readings",
     "RuleBook",
     "RuleFileError",
     "Scenario",
+    "Timeline",
+    "TimelineAudit",
+    "audit_listing",
+    "audit_timeline",
     "decide",
     "decide_json",
     "decision_json",

@@ -1,0 +1,132 @@
+"""Platform subcommands: ``audit`` (listings).
+
+``audit FILE``: one listing (JSON or YAML), a list of them, or JSON Lines (``.jsonl``). Exit 0 when
+every listing is compliant, 1 when any has a breach or lacks facts, 2 when any is invalid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from .api import default_rulebook
+from .audit import ListingAudit, audit_listing
+from .i18n import LANGS, cite_text, default_lang
+from .inputs import InputError, load_data
+
+Handler = Callable[[argparse.Namespace, Console], int]
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def register(sub: Any) -> dict[str, Handler]:
+    audit = sub.add_parser("audit", help="audit product listings for breaches of the return law")
+    audit.add_argument("file", help="a listing (JSON/YAML), a list of listings, or JSON Lines (.jsonl)")
+    audit.add_argument("--json", action="store_true", help="print one audit JSON object per line")
+    audit.add_argument("--as-of", type=_date, help="judge under the law in force on this date (default: today)")
+    audit.add_argument("--lang", choices=LANGS, default=None)
+
+    return {"audit": cmd_audit}
+
+
+# -- audit ----------------------------------------------------------------------------------------
+
+
+def cmd_audit(args: argparse.Namespace, out: Console) -> int:
+    lang = args.lang or default_lang()
+    worst, counts = EXIT_OK, {"compliant": 0, "breaches": 0, "incomplete": 0, "invalid": 0}
+    for index, item in read_listings(args.file):
+        if isinstance(item, InputError):
+            worst = EXIT_BAD_INPUT
+            counts["invalid"] += 1
+            _print_invalid(out, index, item, args.json)
+            continue
+        try:
+            result = audit_listing(item, as_of=args.as_of)
+        except InputError as err:
+            worst = EXIT_BAD_INPUT
+            counts["invalid"] += 1
+            _print_invalid(out, index, err, args.json)
+            continue
+        counts[_verdict(result)] += 1
+        if result.compliant is not True:
+            worst = max(worst, EXIT_FINDINGS)
+        _print_audit(out, index, result, lang, args.json)
+    if not args.json:
+        out.print(", ".join(f"{n} {k}" for k, n in counts.items() if n) or "no listings")
+    return worst
+
+
+def read_listings(path: str) -> Iterator[tuple[int, Any]]:
+    """(index, listing data or InputError) for every listing in the file; JSON Lines are streamed."""
+    if Path(path).suffix.lower() in (".jsonl", ".ndjson"):
+        yield from _listing_lines(path)
+        return
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot read {path}: {err.strerror}") from None
+    data = load_data(raw, path)
+    yield from enumerate(data) if isinstance(data, list) else [(0, data)]
+
+
+def _listing_lines(path: str) -> Iterator[tuple[int, Any]]:
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed by the with below
+    except OSError as err:
+        raise InputError(f"cannot read {path}: {err.strerror}") from None
+    with handle:
+        for index, line in enumerate(handle):
+            try:
+                yield index, load_data(line, f"line {index + 1}")
+            except InputError as err:
+                yield index, err
+
+
+def _verdict(result: ListingAudit) -> str:
+    if result.compliant is None:
+        return "incomplete"
+    return "compliant" if result.compliant else "breaches"
+
+
+def _print_invalid(out: Console, index: int, err: InputError, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"index": index, "error": str(err)}, ensure_ascii=False))
+    else:
+        out.print(Text(f"#{index + 1}: invalid listing: {err}", style="bold red"))
+
+
+def _print_audit(out: Console, index: int, result: ListingAudit, lang: str, as_json: bool) -> None:
+    if as_json:
+        print(result.model_dump_json())
+        return
+    verdict = _verdict(result)
+    style = {"compliant": "green", "breaches": "bold red", "incomplete": "yellow"}[verdict]
+    out.print(Text(f"{result.id or f'#{index + 1}'}: {verdict} (law as of {result.as_of})", style=style))
+    for finding in [*result.breaches, *result.penalties]:
+        text = finding.zh if lang == "zh" else finding.en
+        cites = "; ".join(_cite(result, ref, lang) for ref in finding.cite)
+        out.print(f"  {'!' if finding.kind == 'breach' else '§'} {finding.code}: {text} [{cites}]")
+    if result.questions:
+        out.print(f"  ? missing: {', '.join(result.questions)}")
+
+
+def _cite(result: ListingAudit, ref: str, lang: str) -> str:
+    c = result.citations.get(ref)
+    instrument = default_rulebook().instruments.get(c.instrument) if c else None
+    if instrument is None:
+        return ref
+    return cite_text(ref, instrument.short_zh, instrument.short_en, lang)
