@@ -36,7 +36,8 @@ class InputError(ValueError):
     """Bad input: the message names the field (dotted path) and why it is wrong."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(f"{field}: {message}" if field else message)
+        text = f"{field}: {message}" if field else message
+        super().__init__(text.replace("\r", "\\r").replace("\n", "\\n"))  # always one line
         self.field = field
 
 
@@ -256,7 +257,7 @@ def explain(err: ValidationError, *, root: type[BaseModel] = Scenario, prefix: s
     first = err.errors()[0]
     loc = tuple(first["loc"])
     at = loc[:-1] if first["type"] == "invalid_key" else loc  # the key itself is the problem
-    field = ".".join(str(p) for p in (prefix, *at) if p != "")
+    field = ".".join(_part(p) for p in (prefix, *at) if p != "")
     more = f" ({err.error_count() - 1} more problem(s) after this one)" if err.error_count() > 1 else ""
     return InputError(_reason(first, loc, root) + more, field or None)
 
@@ -293,6 +294,12 @@ def _reason(error: Any, loc: tuple, root: type[BaseModel]) -> str:
         return f"must be a finite number, got {value!r:.60}"
     msg = str(error["msg"])
     return msg.removeprefix("Value error, ") if kind in ("value_error", "assertion_error") else msg
+
+
+def _part(key: Any) -> str:
+    """One step of a field path: a name as is, anything odd (spaces, newlines, symbols) quoted."""
+    text = str(key)
+    return text if text.isidentifier() or text.isdigit() else repr(text)[:40]
 
 
 def _plain(number: Any) -> str:

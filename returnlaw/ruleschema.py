@@ -12,12 +12,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, NoReturn
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 REF_PATTERN = re.compile(r"^(?P<inst>[a-z_]+) (?P<art>\d+)(\((?P<para>\d+)\))?(\((?P<item>\d+)\))?$")
 RULE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
+
+
+class FrozenDict(dict):
+    """A dict that refuses changes once built: the vocabulary is shared by every thread that
+    evaluates against the rule book, so nothing may alter it after loading."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("the rule book's vocabulary is read-only")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[dict]]:  # copy and pickle without __setitem__
+        return type(self), (dict(self),)
 
 
 class _Strict(BaseModel):
@@ -106,12 +119,12 @@ class Term(_Strict):
 class Variable(_Strict):
     zh: str
     en: str
-    values: dict[str, Term]
+    values: Annotated[dict[str, Term], AfterValidator(FrozenDict)]
 
 
 class Vocabulary(_Strict):
-    variables: dict[str, Variable]
-    duties: dict[str, Term]
-    warnings: dict[str, Term]
-    deadlines: dict[str, Term]
-    parties: dict[str, Term]
+    variables: Annotated[dict[str, Variable], AfterValidator(FrozenDict)]
+    duties: Annotated[dict[str, Term], AfterValidator(FrozenDict)]
+    warnings: Annotated[dict[str, Term], AfterValidator(FrozenDict)]
+    deadlines: Annotated[dict[str, Term], AfterValidator(FrozenDict)]
+    parties: Annotated[dict[str, Term], AfterValidator(FrozenDict)]
