@@ -1,7 +1,9 @@
-"""Platform subcommands: ``audit`` (listings).
+"""Platform subcommands: ``audit`` (listings) and ``batch`` (many scenarios).
 
 ``audit FILE``: one listing (JSON or YAML), a list of them, or JSON Lines (``.jsonl``). Exit 0 when
 every listing is compliant, 1 when any has a breach or lacks facts, 2 when any is invalid.
+``batch IN OUT``: JSON Lines or Parquet in and out, with a progress bar on stderr; bad rows land in
+the ``error`` column and do not stop the run. ``serve``: the HTTP service (extra ``server``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .api import default_rulebook
 from .audit import ListingAudit, audit_listing
 from .i18n import LANGS, cite_text, default_lang
 from .inputs import InputError, load_data
+from .readings import parse_reading_assignments
 
 Handler = Callable[[argparse.Namespace, Console], int]
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
@@ -32,6 +35,16 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
 def register(sub: Any) -> dict[str, Handler]:
     audit = sub.add_parser("audit", help="audit product listings for breaches of the return law")
     audit.add_argument("file", help="a listing (JSON/YAML), a list of listings, or JSON Lines (.jsonl)")
@@ -39,7 +52,18 @@ def register(sub: Any) -> dict[str, Handler]:
     audit.add_argument("--as-of", type=_date, help="judge under the law in force on this date (default: today)")
     audit.add_argument("--lang", choices=LANGS, default=None)
 
-    return {"audit": cmd_audit}
+    batch = sub.add_parser("batch", help="decide a JSON Lines or Parquet file of scenarios")
+    batch.add_argument("input", help="scenarios: .jsonl (one JSON object per line) or .parquet")
+    batch.add_argument("output", help="results: .jsonl or .parquet (written atomically)")
+    batch.add_argument("--jobs", type=_positive, default=None, help="worker processes (default: all cores)")
+    batch.add_argument("--full", action="store_true", help="add the whole decision JSON to every row")
+    batch.add_argument("--as-of", type=_date, help="apply the law in force on this date to every row")
+    batch.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE")
+    batch.add_argument("--chunk-rows", type=_positive, default=2000, help="rows per unit of work")
+    batch.add_argument("--rules-dir", help="use rule files from this folder")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    return {"audit": cmd_audit, "batch": cmd_batch}
 
 
 # -- audit ----------------------------------------------------------------------------------------
@@ -130,3 +154,46 @@ def _cite(result: ListingAudit, ref: str, lang: str) -> str:
     if instrument is None:
         return ref
     return cite_text(ref, instrument.short_zh, instrument.short_en, lang)
+
+
+# -- batch ----------------------------------------------------------------------------------------
+
+
+def cmd_batch(args: argparse.Namespace, out: Console) -> int:
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    from .batch import input_size, run_batch
+
+    readings = parse_reading_assignments(args.reading)
+    err = Console(stderr=True)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rows]:,} rows, {task.fields[errors]:,} errors"),
+        TimeElapsedColumn(),
+    )
+    # No refresh thread: worker processes are forked only from a single-threaded process.
+    with Progress(*columns, console=err, auto_refresh=False, disable=args.quiet) as bar:
+        task = bar.add_task("deciding", total=input_size(args.input), rows=0, errors=0)
+
+        def advance(units: int, rows: int, errors: int) -> None:
+            bar.update(task, advance=units, rows=rows, errors=errors)
+            bar.refresh()
+
+        stats = run_batch(
+            args.input,
+            args.output,
+            jobs=args.jobs,
+            full=args.full,
+            as_of=args.as_of,
+            readings=readings,
+            rules_dir=args.rules_dir,
+            chunk_rows=args.chunk_rows,
+            progress=advance,
+        )
+    out.print(
+        f"{stats.rows:,} rows decided ({stats.errors:,} with an error) in {stats.seconds:.2f} s "
+        f"({stats.rows_per_s:,.0f} rows/s) -> {args.output}"
+    )
+    return EXIT_OK

@@ -1,0 +1,543 @@
+"""Decide many scenarios: JSON Lines or Parquet in, one compact row per input row out, in order.
+
+- **Rows.** An input row is a scenario object; it may carry an ``id`` (text or whole number) that is
+  copied to the output. In Parquet, either a ``scenario`` column of JSON text or one struct column
+  per scenario section (``purchase``, ``item``, ...), plus an optional ``id`` column.
+- **Output row** (docs/platform.md): ``row`` (0-based input position), ``id``, ``outcome``, one date
+  column per deadline of the rule book's vocabulary (``notice_last_day``, ``refund_due``, ...),
+  ``warnings`` and ``questions`` (lists of codes and fact paths) and ``error`` (why a row could not be
+  decided; then ``outcome`` is null). ``full=True`` adds ``decision``, the whole decision JSON.
+- **Never stops on a bad row.** Bad JSON, an unknown field, a date in the future: the row gets an
+  ``error`` with the same one-line reason ``returnlaw check`` gives, and the run goes on.
+- **Bounded memory, all cores, order kept.** Input is read in chunks of ``chunk_rows``; at most two
+  chunks per worker are in flight; results are written in input order; the output file appears only
+  when the run completes (returnlaw.atomic).
+
+The row is a projection of the evaluation (no explanation is built unless ``full``); a property
+test checks it against the full decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from .api import default_rulebook
+from .atomic import atomic_writer
+from .decision import decision_json
+from .evaluator import Evaluation, evaluate
+from .facts import FACTS
+from .inputs import MAX_INPUT_BYTES, InputError, check_not_future, load_data, parse_scenario
+from .loader import load_rulebook
+from .periods import CalendarCoverageError, period_end
+from .readings import DEFAULT_READINGS, Readings
+from .rulebook import Deadline, Epoch, RuleBook, Warning
+from .scenario import Scenario
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+DEFAULT_CHUNK_ROWS = 2000
+_PARQUET_ROW_GROUP = 65_536
+
+
+class Row(Scenario):
+    """A scenario as a batch row: the scenario's fields plus the caller's ``id``."""
+
+    id: str | int | None = None
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How rows are decided; picklable, so worker processes get the same options."""
+
+    as_of: dt.date | None = None
+    readings: Readings = DEFAULT_READINGS
+    full: bool = False
+    today: dt.date = field(default_factory=dt.date.today)  # for "a date in the future" (fixed per run)
+    rules_dir: str | None = None  # None: the bundled rule book
+
+
+@dataclass
+class BatchStats:
+    rows: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+# -- deciding one row --------------------------------------------------------------------------------
+
+
+def process_rulebook(rules_dir: str | None) -> RuleBook:
+    """The rule book of this process (loaded once per process and directory)."""
+    if rules_dir is None:
+        return default_rulebook()
+    book = _BOOKS.get(rules_dir)
+    if book is None:
+        book = _BOOKS[rules_dir] = load_rulebook(rules_dir)
+    return book
+
+
+_BOOKS: dict[str, RuleBook] = {}
+
+
+def output_columns(book: RuleBook) -> tuple[str, ...]:
+    """The compact row's columns, in order (without ``decision``)."""
+    return ("row", "id", "outcome", *book.vocabulary.deadlines, "warnings", "questions", "error")
+
+
+def decide_row(raw: Any, row: int, book: RuleBook, opts: BatchOptions) -> dict[str, Any]:
+    """One compact output row for one input row (JSON text/bytes, a mapping or a Scenario)."""
+    try:
+        scenario, ident = _scenario(raw, opts)
+        ev = evaluate(book, scenario, as_of=opts.as_of, readings=opts.readings)
+        out = _compact(ev, row, ident)
+        if opts.full:
+            out["decision"] = decision_json(ev).decode()
+    except (InputError, CalendarCoverageError) as err:
+        return _error_row(row, _raw_id(raw), str(err), book, opts)
+    return out
+
+
+def _scenario(raw: Any, opts: BatchOptions) -> tuple[Scenario, object]:
+    """The row's scenario and id. Compact rows try pydantic's JSON reader first (fast); a row it
+    refuses, and every row with ``full``, is read exactly as ``decide_json`` reads a scenario."""
+    if isinstance(raw, Scenario):
+        check_not_future(raw, opts.today)
+        return raw, getattr(raw, "id", None)
+    if isinstance(raw, str | bytes) and len(raw) > MAX_INPUT_BYTES:
+        raise InputError(f"row is {len(raw)} bytes long; the limit is {MAX_INPUT_BYTES}")
+    if not opts.full:
+        try:
+            fast = Row.model_validate_json(raw) if isinstance(raw, str | bytes) else Row.model_validate(raw)
+        except ValidationError:
+            pass
+        else:
+            check_not_future(fast, opts.today)
+            return fast, fast.id
+    return _careful(raw, opts)
+
+
+def _careful(raw: Any, opts: BatchOptions) -> tuple[Scenario, object]:
+    data = _row_data(raw) if isinstance(raw, str | bytes) else raw
+    if not isinstance(data, Mapping):
+        raise InputError(f"a row must be a JSON object (a scenario), got {type(data).__name__}")
+    data = dict(data)
+    ident = data.pop("id", None)
+    if ident is not None and (isinstance(ident, bool) or not isinstance(ident, str | int)):
+        raise InputError("must be text or a whole number", "id")
+    return parse_scenario(data, today=opts.today), ident
+
+
+def _row_data(raw: str | bytes) -> Any:
+    """JSON only (no YAML for batch rows), read by the same reader as a single scenario."""
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    if not text.strip():
+        raise InputError("empty line")
+    if text.lstrip().startswith(("{", "[")):
+        return load_data(raw, "row")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"row: invalid JSON at column {err.colno}: {err.msg}") from None
+
+
+def _raw_id(raw: Any) -> str | None:
+    """The id of a row that failed, if one can be read at all."""
+    try:
+        data = json.loads(raw) if isinstance(raw, str | bytes) else raw
+    except (ValueError, RecursionError):
+        return None
+    ident = data.get("id") if isinstance(data, Mapping) else None
+    return None if ident is None or isinstance(ident, bool | dict | list) else str(ident)
+
+
+def _error_row(row: int, ident: str | None, reason: str, book: RuleBook, opts: BatchOptions) -> dict[str, Any]:
+    out: dict[str, Any] = dict.fromkeys(output_columns(book))
+    out.update(row=row, id=ident, warnings=[], questions=[], error=reason)
+    if opts.full:
+        out["decision"] = None
+    return out
+
+
+def _compact(ev: Evaluation, row: int, ident: object) -> dict[str, Any]:
+    """The evaluation projected onto the compact row, as the decision would report it."""
+    warning_steps, deadline_steps = _effects(ev.epoch)
+    applicable, defeated = ev.applicable, ev.defeated
+    warnings = [code for i, code in warning_steps if applicable[i] is True and defeated[i] is False]
+    out: dict[str, Any] = {"row": row, "id": None if ident is None else str(ident), "outcome": ev.outcome}
+    out.update(_deadlines(ev, deadline_steps))
+    out["warnings"] = list(dict.fromkeys(warnings))
+    out["questions"] = list(ev.questions)
+    out["error"] = None
+    return out
+
+
+def _deadlines(ev: Evaluation, steps: tuple[tuple[int, Deadline], ...]) -> dict[str, dt.date | None]:
+    """One date per deadline name; like the decision, a certain deadline wins, then one with a date."""
+    best: dict[str, tuple[tuple[bool, bool], dt.date | None]] = {}
+    for i, effect in steps:
+        a, d = ev.applicable[i], ev.defeated[i]
+        if a is False or d is True:
+            continue
+        day = _deadline_day(ev, effect)
+        rank = (a is True and d is False, day is not None)
+        if effect.name not in best or rank > best[effect.name][0]:
+            best[effect.name] = (rank, day)
+    names = ev.book.vocabulary.deadlines
+    return {name: best[name][1] if name in best else None for name in names}
+
+
+def _deadline_day(ev: Evaluation, effect: Deadline) -> dt.date | None:
+    start = FACTS[effect.start_fact].get(ev.scenario)
+    days = effect.days(ev.scenario)
+    if start is None or not days:
+        return None
+    end = period_end(start, days, ev.readings.counting)  # type: ignore[arg-type]
+    return end.date() if isinstance(end, dt.datetime) else end
+
+
+_EFFECTS: dict[int, tuple[Epoch, tuple, tuple]] = {}
+
+
+def _effects(epoch: Epoch) -> tuple[tuple[tuple[int, str], ...], tuple[tuple[int, Deadline], ...]]:
+    """Plan positions of the epoch's warning and deadline rules (computed once per epoch)."""
+    cached = _EFFECTS.get(id(epoch))
+    if cached is None or cached[0] is not epoch:
+        effects = [(i, step.rule.effect) for i, step in enumerate(epoch.steps)]
+        warnings = tuple((i, e.code) for i, e in effects if isinstance(e, Warning))
+        deadlines = tuple((i, e) for i, e in effects if isinstance(e, Deadline))
+        cached = _EFFECTS[id(epoch)] = (epoch, warnings, deadlines)
+    return cached[1], cached[2]
+
+
+# -- the Python API over iterables and Arrow ------------------------------------------------------
+
+
+def decide_rows(
+    rows: Iterable[Any],
+    *,
+    as_of: dt.date | None = None,
+    readings: Readings = DEFAULT_READINGS,
+    full: bool = False,
+    book: RuleBook | None = None,
+    today: dt.date | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Decide rows one by one in this process (streaming): JSON text/bytes, mappings or Scenarios."""
+    book = book or default_rulebook()
+    opts = BatchOptions(as_of=as_of, readings=readings, full=full, today=today or dt.date.today())
+    for i, raw in enumerate(rows):
+        yield decide_row(raw, i, book, opts)
+
+
+def output_schema(book: RuleBook, full: bool = False) -> pa.Schema:
+    """The Arrow schema of the output rows (Parquet output, :func:`decide_table`)."""
+    import pyarrow as pa
+
+    fields = [pa.field("row", pa.int64()), pa.field("id", pa.string()), pa.field("outcome", pa.string())]
+    fields += [pa.field(name, pa.date32()) for name in book.vocabulary.deadlines]
+    fields += [
+        pa.field("warnings", pa.list_(pa.string())),
+        pa.field("questions", pa.list_(pa.string())),
+        pa.field("error", pa.string()),
+    ]
+    if full:
+        fields.append(pa.field("decision", pa.string()))
+    return pa.schema(fields)
+
+
+def decide_table(
+    table: pa.Table | pa.RecordBatch,
+    *,
+    as_of: dt.date | None = None,
+    readings: Readings = DEFAULT_READINGS,
+    full: bool = False,
+    jobs: int = 1,
+    rules_dir: str | None = None,
+    today: dt.date | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+) -> pa.Table:
+    """Decide every row of an Arrow table (``scenario`` JSON column or section struct columns)."""
+    import pyarrow as pa
+
+    opts = BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir)
+    batches = table.to_batches(max_chunksize=chunk_rows) if isinstance(table, pa.Table) else [table]
+    tasks = _arrow_tasks(batches, 0)
+    out = [result for result, _, _, _ in _run(tasks, opts, jobs, "parquet")]
+    schema = output_schema(process_rulebook(rules_dir), full)
+    return pa.Table.from_batches(out, schema=schema) if out else schema.empty_table()
+
+
+def arrow_rows(batch: pa.RecordBatch) -> list[Any]:
+    """Input rows of an Arrow batch: JSON text from a ``scenario`` column, else one mapping per row
+    built from the section columns (nulls dropped: null means unknown)."""
+    names = batch.schema.names
+    ids = batch.column("id").to_pylist() if "id" in names else None
+    if "scenario" in names:
+        texts = batch.column("scenario").to_pylist()
+        rows: list[Any] = [_with_id(t, ids[i] if ids else None) for i, t in enumerate(texts)]
+        return rows
+    records = batch.to_pylist()
+    return [_drop_nulls(r) for r in records]
+
+
+def _with_id(text: str | bytes | None, ident: object) -> Any:
+    if text is None:
+        return {} if ident is None else {"id": ident}
+    if ident is None:
+        return text
+    return _JsonWithId(text, ident)
+
+
+@dataclass(frozen=True)
+class _JsonWithId:
+    """A JSON scenario from one column and its id from another."""
+
+    text: str | bytes
+    ident: object
+
+
+def _drop_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_nulls(v) for v in value]
+    return value
+
+
+# -- chunks, workers and files ----------------------------------------------------------------------
+
+
+def decide_chunk(kind: str, first: int, payload: Any, opts: BatchOptions, out_format: str) -> tuple[Any, int, int]:
+    """Decide one chunk (runs in a worker): returns (encoded output, rows, errors)."""
+    book = process_rulebook(opts.rules_dir)
+    rows = payload if kind == "lines" else arrow_rows(payload)
+    out = []
+    for i, raw in enumerate(rows):
+        if isinstance(raw, _JsonWithId):  # the id column names the row
+            result = decide_row(raw.text, first + i, book, opts)
+            result["id"] = str(raw.ident)
+        else:
+            result = decide_row(raw, first + i, book, opts)
+        out.append(result)
+    errors = sum(1 for r in out if r["error"] is not None)
+    return _encode(out, book, opts, out_format), len(out), errors
+
+
+def _encode(rows: list[dict[str, Any]], book: RuleBook, opts: BatchOptions, out_format: str) -> Any:
+    if out_format == "parquet":
+        import pyarrow as pa
+
+        return pa.RecordBatch.from_pylist(rows, schema=output_schema(book, opts.full))
+    return b"".join(_json_line(r) for r in rows)
+
+
+def _json_line(row: dict[str, Any]) -> bytes:
+    decision = row.pop("decision", _ABSENT)
+    text = json.dumps(row, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    if decision is not _ABSENT:  # splice the decision JSON in as an object, not re-encoded
+        text = f'{text[:-1]},"decision":{decision or "null"}}}'
+    return text.encode() + b"\n"
+
+
+_ABSENT = object()
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _line_tasks(handle: IO[bytes], chunk_rows: int) -> Iterator[tuple[str, int, Any, int]]:
+    first = 0
+    while True:
+        lines = [line.rstrip(b"\r\n") for line in islice(handle, chunk_rows)]
+        if not lines:
+            return
+        yield "lines", first, lines, sum(len(x) for x in lines) + len(lines)
+        first += len(lines)
+
+
+def _arrow_tasks(batches: Iterable[pa.RecordBatch], first: int) -> Iterator[tuple[str, int, Any, int]]:
+    for batch in batches:
+        yield "arrow", first, batch, batch.num_rows
+        first += batch.num_rows
+
+
+def _run(
+    tasks: Iterator[tuple[str, int, Any, int]], opts: BatchOptions, jobs: int, out_format: str
+) -> Iterator[tuple[Any, int, int, int]]:
+    """Decide chunks in order: (encoded output, rows, errors, progress units) per chunk."""
+    if jobs <= 1:
+        for kind, first, payload, units in tasks:
+            yield (*decide_chunk(kind, first, payload, opts, out_format), units)
+        return
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
+        pending: deque[tuple[Future, int]] = deque()
+        for kind, first, payload, units in tasks:
+            pending.append((pool.submit(decide_chunk, kind, first, payload, opts, out_format), units))
+            if len(pending) >= 2 * jobs:  # bounded: never more than two chunks per worker in flight
+                future, done = pending.popleft()
+                yield (*future.result(), done)
+        while pending:
+            future, done = pending.popleft()
+            yield (*future.result(), done)
+
+
+def _context() -> Any:
+    """Fork when this process runs no other thread (workers inherit the loaded rule book; forking a
+    threaded process can deadlock a child); otherwise start clean workers from a fork server."""
+    import multiprocessing
+    import threading
+
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def file_format(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    raise InputError(f"{path}: unknown file type {suffix or '(none)'}; use .jsonl or .parquet")
+
+
+def run_batch(
+    src: str | Path,
+    dst: str | Path,
+    *,
+    jobs: int | None = None,
+    full: bool = False,
+    as_of: dt.date | None = None,
+    readings: Readings = DEFAULT_READINGS,
+    rules_dir: str | None = None,
+    today: dt.date | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> BatchStats:
+    """Decide every row of ``src`` into ``dst`` (formats from the suffixes). ``progress(units, rows,
+    errors)`` is called after each chunk; units are bytes for JSON Lines input, rows for Parquet."""
+    import time
+
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    in_format, out_format = file_format(src), file_format(dst)
+    jobs = jobs or os.cpu_count() or 1
+    opts = BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir)
+    book = process_rulebook(rules_dir)  # a bad rule directory fails here, before any worker starts
+    stats, started = BatchStats(), time.perf_counter()
+    with _open_input(src, in_format, chunk_rows) as tasks, _Writer(dst, out_format, book, full) as out:
+        for encoded, rows, errors, units in _run(tasks, opts, jobs, out_format):
+            out.write(encoded)
+            stats.rows += rows
+            stats.errors += errors
+            if progress:
+                progress(units, stats.rows, stats.errors)
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def input_size(src: str | Path) -> int:
+    """The progress total: bytes of a JSON Lines file, rows of a Parquet file."""
+    in_format = file_format(src)
+    try:
+        if in_format == "jsonl":
+            return Path(src).stat().st_size
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(src).metadata.num_rows
+    except OSError as err:
+        raise InputError(f"cannot read {src}: {err.strerror or err}") from None
+    except pa.ArrowInvalid as err:
+        raise InputError(f"{src} is not a readable Parquet file: {err}") from None
+
+
+class _open_input:
+    """The input as a stream of chunk tasks; the file is closed on exit."""
+
+    def __init__(self, src: str | Path, in_format: str, chunk_rows: int) -> None:
+        self.src, self.format, self.chunk_rows = src, in_format, chunk_rows
+
+    def __enter__(self) -> Iterator[tuple[str, int, Any, int]]:
+        try:
+            self.handle = open(self.src, "rb")
+        except OSError as err:
+            raise InputError(f"cannot read {self.src}: {err.strerror}") from None
+        if self.format == "jsonl":
+            return _line_tasks(self.handle, self.chunk_rows)
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            reader = pq.ParquetFile(self.handle)
+        except (pa.ArrowInvalid, OSError) as err:
+            raise InputError(f"{self.src} is not a readable Parquet file: {err}") from None
+        return _arrow_tasks(reader.iter_batches(batch_size=self.chunk_rows), 0)
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.close()
+
+
+class _Writer:
+    """Writes encoded chunks to a temporary file that replaces ``dst`` only on success."""
+
+    def __init__(self, dst: str | Path, out_format: str, book: RuleBook, full: bool) -> None:
+        self.dst, self.format, self.book, self.full = dst, out_format, book, full
+        self.pending: list[Any] = []
+        self.pending_rows = 0
+
+    def __enter__(self) -> _Writer:
+        self._atomic = atomic_writer(self.dst, "wb")
+        self.handle = self._atomic.__enter__()
+        if self.format == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            self.parquet = pq.ParquetWriter(pa.PythonFile(self.handle, mode="w"), output_schema(self.book, self.full))
+        return self
+
+    def write(self, encoded: Any) -> None:
+        if self.format == "jsonl":
+            self.handle.write(encoded)
+            return
+        self.pending.append(encoded)
+        self.pending_rows += encoded.num_rows
+        if self.pending_rows >= _PARQUET_ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self.pending:
+            self.parquet.write_table(pa.Table.from_batches(self.pending))
+        self.pending, self.pending_rows = [], 0
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        try:
+            if self.format == "parquet":
+                if kind is None:
+                    self._flush()
+                self.parquet.close()
+        finally:
+            self._atomic.__exit__(kind, exc, tb)

@@ -1,0 +1,226 @@
+"""Batch: JSON Lines and Parquet, one output row per input row in order, bad rows in the error column,
+all cores with bounded work in flight, atomic output, and rows that agree with the full decision."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from returnlaw import Readings, decide_json, default_rulebook, evaluate, parse_scenario
+from returnlaw.batch import (
+    BatchOptions,
+    _run,
+    decide_row,
+    decide_rows,
+    decide_table,
+    output_columns,
+    output_schema,
+    run_batch,
+)
+from returnlaw.cli import main
+from tests.lawcases import load_cases
+from tests.strategies import forget, readings, scenarios
+
+BOOK = default_rulebook()
+TODAY = dt.date(2030, 1, 1)
+ROWS = int(os.environ.get("RETURNLAW_TEST_BATCH_ROWS", "6000"))  # raise it to stress streaming
+
+
+def _json_default(value):
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def to_json(data: dict) -> str:
+    return json.dumps(data, default=_json_default, ensure_ascii=False)
+
+
+LAW = [to_json({"id": f"law-{i}", **c.data}) for i, c in enumerate(load_cases())]
+BAD = {
+    "not json": "invalid JSON",
+    "[1, 2]": "must be a JSON object",
+    "": "empty line",
+    '{"item": {"custom_made": "yes"}, "id": "typed"}': "item.custom_made: expected true or false",
+    '{"itme": {}}': "itme: unknown field; did you mean 'item'?",
+    '{"purchase": {"date": "2099-01-01"}, "id": 7}': "purchase.date: 2099-01-01 is in the future",
+    '{"id": [1], "item": {}}': "id: must be text or a whole number",
+    '{"purchase": {"date": "2026-12-28", "channel": "online"}, "delivery": {"signed_at": "2026-12-29"}}': "no statutory holiday data",
+}
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def read_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+# -- the row agrees with the decision -----------------------------------------------------------------
+
+
+def projection(decision) -> dict:
+    deadlines = dict.fromkeys(BOOK.vocabulary.deadlines)
+    deadlines.update({d.name: d.date for d in decision.deadlines})
+    return {
+        "outcome": decision.outcome,
+        **deadlines,
+        "warnings": list(dict.fromkeys(w.code for w in decision.warnings)),
+        "questions": decision.questions,
+    }
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), readings, st.lists(st.booleans(), min_size=80, max_size=80), st.booleans())
+def test_the_compact_row_is_the_decision_projected(data, r, mask, partial):
+    if partial:
+        data = forget(data, mask)
+    r = r.model_copy(update={"counting": "calendar_only"}) if r.counting == "civil_code" else r
+    opts = BatchOptions(readings=r, today=TODAY, full=True)
+    row = decide_row(to_json(data), 0, BOOK, opts)
+    if row["error"]:  # a partial scenario may be refused (e.g. a gift without its fields): same as single
+        with pytest.raises(ValueError):
+            parse_scenario(data, today=TODAY)
+        return
+    decision = evaluate(BOOK, parse_scenario(data, today=TODAY), readings=r).decision()
+    assert {k: row[k] for k in projection(decision)} == projection(decision)
+    assert json.loads(row["decision"]) == json.loads(decision.model_dump_json())
+
+
+def test_rows_come_from_text_bytes_mappings_and_scenarios_alike():
+    case = load_cases()[0]
+    scenario = parse_scenario(case.data)
+    inputs = [to_json(case.data), to_json(case.data).encode(), json.loads(to_json(case.data)), scenario]
+    out = list(decide_rows(inputs, today=TODAY))
+    assert [r["row"] for r in out] == [0, 1, 2, 3]
+    assert len({json.dumps(r | {"row": 0}, default=str) for r in out}) == 1
+
+
+# -- files ----------------------------------------------------------------------------------------
+
+
+def test_jsonl_to_jsonl_one_row_per_line_in_order_with_reasons(tmp_path):
+    lines = LAW + list(BAD)
+    src = write_lines(tmp_path / "in.jsonl", lines)
+    stats = run_batch(src, tmp_path / "out.jsonl", jobs=1, today=TODAY, chunk_rows=7)
+    rows = read_lines(tmp_path / "out.jsonl")
+    assert [r["row"] for r in rows] == list(range(len(lines)))
+    assert (stats.rows, stats.errors) == (len(lines), len(BAD))
+    assert [r["id"] for r in rows[: len(LAW)]] == [f"law-{i}" for i in range(len(LAW))]
+    assert all(r["error"] is None and r["outcome"] for r in rows[: len(LAW)])
+    for row, reason in zip(rows[len(LAW) :], BAD.values(), strict=True):
+        assert row["outcome"] is None and reason in row["error"], row
+    assert rows[-5]["id"] == "typed" and rows[-3]["id"] == "7"  # a bad row keeps its id when it has one
+    assert list(rows[0]) == list(output_columns(BOOK))
+
+
+def test_all_cores_give_the_same_bytes_as_one(tmp_path):
+    lines = [LAW[i % len(LAW)] for i in range(ROWS)] + list(BAD)
+    src = write_lines(tmp_path / "in.jsonl", lines)
+    run_batch(src, tmp_path / "one.jsonl", jobs=1, today=TODAY, chunk_rows=500)
+    stats = run_batch(src, tmp_path / "two.jsonl", jobs=2, today=TODAY, chunk_rows=500)
+    assert stats.rows == len(lines)
+    assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
+
+
+def test_parquet_in_both_shapes_and_out(tmp_path):
+    datas = [json.loads(line) for line in LAW]
+    as_json = pa.table({"id": [d.pop("id") for d in datas], "scenario": [to_json(d) for d in datas]})
+    pq.write_table(as_json, tmp_path / "json.parquet")
+    structs = pa.Table.from_pylist([{"id": f"law-{i}", **c.data} for i, c in enumerate(load_cases())])
+    pq.write_table(structs, tmp_path / "struct.parquet")
+    run_batch(write_lines(tmp_path / "in.jsonl", LAW), tmp_path / "ref.jsonl", jobs=1, today=TODAY)
+    expected = read_lines(tmp_path / "ref.jsonl")
+    for name in ("json", "struct"):
+        stats = run_batch(tmp_path / f"{name}.parquet", tmp_path / f"{name}-out.parquet", jobs=2, today=TODAY)
+        table = pq.read_table(tmp_path / f"{name}-out.parquet")
+        assert stats.errors == 0 and table.schema == output_schema(BOOK)
+        got = json.loads(json.dumps(table.to_pylist(), default=_json_default))
+        assert got == expected, name
+
+
+def test_full_adds_the_decision_json_of_each_row(tmp_path):
+    src = write_lines(tmp_path / "in.jsonl", [*LAW[:5], "{bad"])
+    run_batch(src, tmp_path / "out.jsonl", jobs=1, full=True, today=TODAY)
+    rows = read_lines(tmp_path / "out.jsonl")
+    for line, row in zip(LAW[:5], rows, strict=False):
+        data = json.loads(line)
+        data.pop("id")
+        assert row["decision"] == json.loads(decide_json(json.dumps(data)))
+    assert rows[-1]["decision"] is None and rows[-1]["error"]
+
+
+def test_decide_table_over_arrow(tmp_path):
+    table = pa.table({"scenario": LAW})
+    one = decide_table(table, today=TODAY)
+    two = decide_table(table, today=TODAY, jobs=2, chunk_rows=10)
+    assert one.equals(two)
+    assert one.column("row").to_pylist() == list(range(len(LAW)))
+    assert one.column("id").to_pylist() == [f"law-{i}" for i in range(len(LAW))]
+    assert decide_table(table.slice(0, 0), today=TODAY).num_rows == 0
+
+
+def test_a_failed_run_leaves_no_output_and_keeps_the_old_one(tmp_path):
+    src = write_lines(tmp_path / "in.jsonl", LAW)
+    dst = tmp_path / "out.jsonl"
+    dst.write_text("previous results\n")
+
+    def interrupt(units: int, rows: int, errors: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(src, dst, jobs=1, today=TODAY, chunk_rows=10, progress=interrupt)
+    assert dst.read_text() == "previous results\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+def test_work_in_flight_is_bounded_by_two_chunks_per_worker():
+    pulled, lead = [0], []
+
+    def tasks():
+        for k in range(40):
+            pulled[0] += 1
+            yield "lines", k * 2, [LAW[0].encode()] * 2, 1
+
+    for done, _ in enumerate(_run(tasks(), BatchOptions(today=TODAY), 2, "jsonl"), start=1):
+        lead.append(pulled[0] - done)
+    assert len(lead) == 40
+    assert max(lead) <= 2 * 2  # never more than two chunks per worker read ahead of the writer
+
+
+def test_bad_file_types_and_missing_files_are_input_errors(tmp_path, capsys):
+    assert main(["batch", str(tmp_path / "in.csv"), str(tmp_path / "out.jsonl")]) == 2
+    assert "unknown file type .csv" in capsys.readouterr().err
+    assert main(["batch", str(tmp_path / "none.jsonl"), str(tmp_path / "out.jsonl"), "--quiet"]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    (tmp_path / "broken.parquet").write_bytes(b"not parquet")
+    assert main(["batch", str(tmp_path / "broken.parquet"), str(tmp_path / "out.jsonl"), "--quiet"]) == 2
+    assert "not a readable Parquet file" in capsys.readouterr().err
+
+
+def test_cli_batch_with_progress_bar(tmp_path, capsys):
+    src = write_lines(tmp_path / "in.jsonl", [*LAW, "oops"])
+    code = main(
+        ["batch", str(src), str(tmp_path / "out.parquet"), "--jobs", "2", "--reading", "counting=calendar_only"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert f"{len(LAW) + 1} rows decided (1 with an error)" in out
+    assert "deciding" in err  # the progress bar is drawn on stderr
+    assert pq.read_table(tmp_path / "out.parquet").num_rows == len(LAW) + 1
+
+
+def test_readings_and_as_of_apply_to_every_row(tmp_path):
+    src = write_lines(tmp_path / "in.jsonl", LAW)
+    run_batch(src, tmp_path / "a.jsonl", jobs=1, today=TODAY, readings=Readings(counting="platform_168h"))
+    run_batch(src, tmp_path / "b.jsonl", jobs=1, today=TODAY, as_of=dt.date(2013, 1, 1))
+    assert read_lines(tmp_path / "a.jsonl") != read_lines(tmp_path / "b.jsonl")
+    assert {r["outcome"] for r in read_lines(tmp_path / "b.jsonl")} == {"out_of_scope"}  # before CPL Art. 25
