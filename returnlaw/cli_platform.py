@@ -1,4 +1,4 @@
-"""Platform subcommands: ``audit`` (listings) and ``batch`` (many scenarios).
+"""Platform subcommands: ``audit`` (listings), ``batch`` (many scenarios) and ``serve`` (HTTP).
 
 ``audit FILE``: one listing (JSON or YAML), a list of them, or JSON Lines (``.jsonl``). Exit 0 when
 every listing is compliant, 1 when any has a breach or lacks facts, 2 when any is invalid.
@@ -63,7 +63,13 @@ def register(sub: Any) -> dict[str, Handler]:
     batch.add_argument("--rules-dir", help="use rule files from this folder")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    return {"audit": cmd_audit, "batch": cmd_batch}
+    serve = sub.add_parser("serve", help="run the HTTP service (needs returnlaw[server])")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--max-body", type=_positive, default=None, help="largest request body in bytes")
+    serve.add_argument("--body-timeout", type=float, default=30.0, help="seconds a client may stall mid-body")
+    serve.add_argument("--rules-dir", help="use rule files from this folder")
+    return {"audit": cmd_audit, "batch": cmd_batch, "serve": cmd_serve}
 
 
 # -- audit ----------------------------------------------------------------------------------------
@@ -196,4 +202,21 @@ def cmd_batch(args: argparse.Namespace, out: Console) -> int:
         f"{stats.rows:,} rows decided ({stats.errors:,} with an error) in {stats.seconds:.2f} s "
         f"({stats.rows_per_s:,.0f} rows/s) -> {args.output}"
     )
+    return EXIT_OK
+
+
+# -- serve ----------------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace, out: Console) -> int:
+    try:
+        import uvicorn
+
+        from .server import create_app
+    except ModuleNotFoundError as err:
+        raise InputError(f"the HTTP service needs {err.name}: pip install 'returnlaw[server]'") from None
+    options = {} if args.max_body is None else {"max_body": args.max_body}
+    app = create_app(rules_dir=args.rules_dir, body_timeout=args.body_timeout, **options)
+    out.print(f"returnlaw: serving on http://{args.host}:{args.port} (OpenAPI at /docs)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return EXIT_OK

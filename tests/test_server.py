@@ -1,0 +1,208 @@
+"""The HTTP service, through real HTTP on 127.0.0.1: decisions, audits, rules, OpenAPI from the same
+models, structured errors for malformed and oversize bodies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+httpx = pytest.importorskip("httpx")
+uvicorn = pytest.importorskip("uvicorn")
+
+from returnlaw import decide_json  # noqa: E402
+from returnlaw.server import create_app  # noqa: E402
+from tests.lawcases import load_cases  # noqa: E402
+
+LIMIT = 64_000
+TODAY = dt.date(2026, 1, 1)
+TIMEOUT = httpx.Timeout(10.0)
+JSON = {"content-type": "application/json"}
+BODY_TIMEOUT = 0.5
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    app = create_app(max_body=LIMIT, body_timeout=BODY_TIMEOUT, today=TODAY)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def http(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=TIMEOUT) as client:
+        yield client
+
+
+def errors(response) -> list[dict]:
+    body = response.json()
+    assert set(body) == {"error"} and body["error"]["status"] == response.status_code
+    return body["error"]["errors"]
+
+
+CASES = load_cases()
+
+
+def scenario_json(i: int = 0) -> str:
+    data = CASES[i].data
+    return json.dumps(data, default=lambda v: v.isoformat() if isinstance(v, dt.date) else str(v))
+
+
+def test_decide_returns_the_same_decision_as_the_library(http):
+    body = scenario_json()
+    response = http.post("/decide", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 200
+    assert response.json() == json.loads(decide_json(body))
+
+
+def test_decide_takes_readings_and_as_of_as_query_parameters(http):
+    body = scenario_json()
+    response = http.post("/decide?as_of=2013-01-01&counting=calendar_only", content=body, headers=JSON)
+    decision = response.json()
+    assert decision["outcome"] == "out_of_scope" and decision["as_of"] == "2013-01-01"
+    assert decision["readings"]["counting"] == "calendar_only"
+    bad = http.post("/decide?counting=lunar", content=body, headers=JSON)
+    assert bad.status_code == 422 and errors(bad)[0]["field"] == "counting"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        (b'{"purchase": {"date": "2024-08-01"', None, "invalid JSON"),
+        (b"", None, "a JSON body is required"),
+        (b"[1, 2, 3]", None, "valid dictionary"),
+        (b'{"item": {"custom_made": "yes"}}', "item.custom_made", "boolean"),
+        (b'{"itme": {}}', "itme", "unknown field"),
+        (b'{"purchase": {"date": "2026-03-01"}}', "purchase.date", "in the future"),
+        (b'{"purchase": {"date": "2024-08-10"}, "delivery": {"signed_at": "2024-08-01"}}', None, "before"),
+        (b"\xff\xfe{}", None, "invalid JSON"),
+    ],
+)
+def test_malformed_bodies_get_field_and_reason(http, body, field, words):
+    response = http.post("/decide", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    first = errors(response)[0]
+    assert first["field"] == field
+    assert words in first["reason"]
+
+
+def test_a_body_not_sent_as_json_is_refused_with_the_reason(http):
+    response = http.post("/decide", content=scenario_json(), headers={"content-type": "text/plain"})
+    assert response.status_code == 415
+    assert "application/json" in errors(response)[0]["reason"]
+
+
+def test_every_problem_is_listed(http):
+    response = http.post("/decide", json={"item": {"custom_made": 1, "perishable": "no"}, "buyer": {"purpos": 1}})
+    assert {e["field"] for e in errors(response)} == {"item.custom_made", "item.perishable", "buyer.purpos"}
+
+
+def test_an_oversize_body_is_refused_by_its_length(http):
+    response = http.post("/decide", content=b"{" + b" " * LIMIT + b"}", headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert str(LIMIT) in errors(response)[0]["reason"]
+
+
+def test_an_oversize_streamed_body_is_refused_while_it_arrives(http):
+    def chunks() -> Iterator[bytes]:
+        yield b'{"item": {"description": "'
+        for _ in range(100):
+            yield b"x" * 1000
+        yield b'"}}'
+
+    response = http.post("/decide", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert "passed" in errors(response)[0]["reason"]
+
+
+def test_a_streamed_body_under_the_limit_is_decided(http):
+    body = scenario_json().encode()
+    response = http.post(
+        "/decide", content=iter([body[:100], body[100:]]), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200 and response.json()["outcome"] == "returnable"
+
+
+def test_audit_listing(http):
+    listing = {
+        "id": "bag-1",
+        "as_of": "2024-08-01",
+        "category": "bags",
+        "statutory_natures": [],
+        "exclusion_nature": "none",
+        "marking": {"shown": True, "placement": "page_bottom"},
+        "confirmation": {"step": "none"},
+        "promise": {},
+    }
+    audit = http.post("/audit/listing", json=listing).json()
+    assert audit["compliant"] is False
+    assert {f["code"] for f in audit["penalties"]} == {"penalty_over_broad_exclusion", "penalty_marking_not_prominent"}
+    bad = http.post("/audit/listing", json={**listing, "marking": {"shown": True, "placement": "top"}})
+    assert bad.status_code == 422 and errors(bad)[0]["field"] == "marking.placement"
+
+
+def test_audit_timeline(http):
+    events = {
+        "purchase_date": "2024-08-01",
+        "signed_at": "2024-08-03",
+        "notice_sent_at": "2024-08-05",
+        "address_given_at": "2024-08-06",
+        "received_by_seller_at": "2024-08-09",
+    }
+    audit = http.post("/audit/timeline", json={"events": events, "today": "2024-08-30"}).json()
+    assert audit["penalty_thresholds_crossed"] == ["penalty_refund"]
+    assert audit["assumed_outcome"] == "returnable"
+    late = http.post("/audit/timeline", json={"events": {**events, "refunded_at": "2024-09-30"}, "today": "2024-09-01"})
+    assert late.status_code == 422 and errors(late)[0]["field"] == "refunded_at"
+
+
+def test_rules(http):
+    rules = http.get("/rules").json()
+    assert any(r["id"] == "cpl-25-1-1-custom-made" for r in rules)
+    rule = http.get("/rules/cpl-25-1-1-custom-made").json()
+    assert rule["when"] == {"fact": "item.custom_made", "is": True}
+    assert rule["citations"][0]["zh"].startswith("（一）消费者定作的")
+    missing = http.get("/rules/no-such-rule")
+    assert missing.status_code == 404 and errors(missing)[0]["field"] == "rule_id"
+
+
+def test_openapi_is_generated_from_the_library_models(http):
+    spec = http.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    for name in ("Scenario", "Decision", "ProductListing", "ListingAudit", "TimelineAudit", "ErrorResponse"):
+        assert name in schemas
+    decide = spec["paths"]["/decide"]["post"]
+    assert decide["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/Scenario")
+    assert decide["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Decision")
+    assert decide["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
+
+
+def test_a_stalled_body_times_out_and_does_not_block_others(base_url):
+    """A raw socket announces 50 bytes and sends one: other requests are served meanwhile, and the
+    stalled one gets 408 after the body timeout."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        raw.sendall(
+            b"POST /decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"
+        )
+        with httpx.Client(base_url=base_url, timeout=TIMEOUT) as other:
+            assert other.get("/rules").status_code == 200
+        answer = raw.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 408")
+    assert b"no body data" in answer
