@@ -1,0 +1,93 @@
+"""Decide on a Dask cluster (extra ``dask``): every partition goes through the batch API.
+
+Dask rather than Spark: it is pure Python and pip-installable, runs locally without a JVM (the same
+code on a laptop's cores, ``dask.config.set(scheduler="processes")``, or a ``distributed`` cluster),
+and its partitions are plain Python lists and pandas frames, so the batch code runs unchanged.
+Nothing here schedules or distributes work itself: Dask does.
+
+Each worker process loads the rule book once (``rules_dir``, or the bundled one) and reuses it.
+Output rows are the batch rows (docs/platform.md) without ``row``: a partition does not know its
+global offset. Rows keep the input order within and across partitions, and a DataFrame keeps its
+index, so results align with the input row for row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from .batch import BatchOptions, decide_chunk, decide_row, output_schema, process_rulebook
+from .readings import DEFAULT_READINGS, Readings
+
+if TYPE_CHECKING:
+    import dask.bag as db
+    import dask.dataframe as dd
+    import pandas as pd
+
+
+def _options(
+    as_of: dt.date | None, readings: Readings, full: bool, rules_dir: str | None, today: dt.date | None
+) -> BatchOptions:
+    return BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir)
+
+
+def decide_bag(
+    lines: db.Bag,
+    *,
+    as_of: dt.date | None = None,
+    readings: Readings = DEFAULT_READINGS,
+    full: bool = False,
+    rules_dir: str | None = None,
+    today: dt.date | None = None,
+) -> db.Bag:
+    """A bag of scenario JSON lines (e.g. ``dask.bag.read_text("orders-*.jsonl")``) to a bag of
+    output rows (dicts)."""
+    opts = _options(as_of, readings, full, rules_dir, today)
+    return lines.map_partitions(_bag_partition, opts)
+
+
+def _bag_partition(lines: list[str | bytes], opts: BatchOptions) -> list[dict[str, Any]]:
+    book = process_rulebook(opts.rules_dir)
+    out = []
+    for i, line in enumerate(lines):
+        raw = line.rstrip("\r\n") if isinstance(line, str) else line.rstrip(b"\r\n")
+        out.append(_without_row(decide_row(raw, i, book, opts)))
+    return out
+
+
+def decide_dataframe(
+    frame: dd.DataFrame,
+    *,
+    as_of: dt.date | None = None,
+    readings: Readings = DEFAULT_READINGS,
+    full: bool = False,
+    rules_dir: str | None = None,
+    today: dt.date | None = None,
+) -> dd.DataFrame:
+    """A DataFrame with a ``scenario`` column of JSON text (or one column per scenario section), and
+    optionally ``id``, to a DataFrame of output rows with the same index."""
+    opts = _options(as_of, readings, full, rules_dir, today)
+    meta = _meta(opts)
+    return frame.map_partitions(_frame_partition, opts, meta=meta)
+
+
+def _frame_partition(part: pd.DataFrame, opts: BatchOptions) -> pd.DataFrame:
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(part, preserve_index=False)
+    batches = table.to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
+    decided = [decide_chunk("arrow", 0, batch, opts, "parquet")[0] for batch in batches]
+    schema = output_schema(process_rulebook(opts.rules_dir), opts.full)
+    out = pa.Table.from_batches(decided, schema=schema).drop_columns(["row"]).to_pandas()
+    out.index = part.index
+    return out
+
+
+def _meta(opts: BatchOptions) -> pd.DataFrame:
+    schema = output_schema(process_rulebook(opts.rules_dir), opts.full)
+    return schema.empty_table().drop_columns(["row"]).to_pandas()
+
+
+def _without_row(row: dict[str, Any]) -> dict[str, Any]:
+    row.pop("row", None)
+    return row
