@@ -167,7 +167,11 @@ def cmd_rules(args: argparse.Namespace, out: Console) -> int:
 
 
 # Models whose JSON Schema ``returnlaw schema NAME`` prints; extensions may add theirs.
-SCHEMAS: dict[str, str] = {"scenario": "returnlaw.scenario:Scenario", "decision": "returnlaw.decision:Decision"}
+SCHEMAS: dict[str, str] = {
+    "scenario": "returnlaw.scenario:Scenario",
+    "decision": "returnlaw.decision:Decision",
+    "case": "returnlaw.cases:Case",
+}
 
 
 def cmd_schema(args: argparse.Namespace, out: Console) -> int:
