@@ -1,0 +1,431 @@
+"""The case corpus as tests (one per reported case, named by id), and the replay, what-if,
+what-changes, statistics and case-file checks researchers rely on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from returnlaw import cases as cases_module
+from returnlaw.api import default_rulebook
+from returnlaw.cases import CaseFileError, Timing, cases_dir, load_case, load_cases
+from returnlaw.cli import main
+from returnlaw.evaluator import UNDETERMINED
+from returnlaw.inputs import InputError, read_scenario_file
+from returnlaw.readings import DEFAULT_READINGS, Readings
+from returnlaw.replay import Run, get_engine, law_dates, native_engine, place_timing, replay, run_case, statistics
+from returnlaw.whatif import parse_assignments, replay_with, what_changes
+
+BOOK = default_rulebook()
+CASES = load_cases(book=BOOK)
+RUNS = {run.case.id: run for run in replay(CASES, book=BOOK)}
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _explain(run: Run) -> str:
+    """Expected-vs-actual reasoning for a failing case."""
+    deciding = "; ".join(f"{r.rule} ({', '.join(r.cite)})" for r in run.deciding) or "none"
+    return (
+        f"\n{run.case.id}: the court held {run.expected} ({', '.join(run.case.expected.provisions)}): "
+        f"{run.case.holding}\nthe engine says {run.actual}, deciding rules: {deciding}; "
+        f"questions: {', '.join(run.evaluation.questions[:6]) or '-'}; law as of {run.law_dates}; "
+        f"missing warnings: {list(run.missing_warnings) or '-'}\nwhy: {run.reason()}"
+    )
+
+
+def _corpus_params() -> list:
+    params = []
+    for case in CASES:
+        marks = []
+        if case.judgement_call or case.known_disagreement:
+            kind = "judgement call" if case.judgement_call else "known disagreement"
+            why = (case.judgement_reason or case.known_disagreement or "").split("; ")[0][:110]
+            marks.append(pytest.mark.xfail(strict=True, reason=f"{kind} (see the case file): {why}"))
+        params.append(pytest.param(case.id, id=case.id, marks=marks))
+    return params
+
+
+# -- the corpus -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case_id", _corpus_params())
+def test_court_case(case_id):
+    """The engine agrees with the court. Explained disagreements are strict xfails: if the engine
+    starts agreeing, the case file's explanation is stale and the test says so."""
+    run = RUNS[case_id]
+    assert run.agrees, _explain(run)
+
+
+def test_corpus_has_at_least_twenty_cases_with_unique_digest_numbers():
+    numbers = [c.digest_no for c in CASES]
+    assert len(CASES) >= 20
+    assert len(set(numbers)) == len(numbers), numbers
+
+
+def test_agreement_is_at_least_ninety_percent_of_cases_not_marked_as_judgement_calls():
+    stats = statistics(list(RUNS.values()))
+    assert stats.rate is not None and stats.rate >= 0.9, [r.reason() for r in RUNS.values() if not r.agrees]
+
+
+def test_every_disagreement_is_explained_in_its_case_file():
+    unexplained = [
+        run.case.id
+        for run in RUNS.values()
+        if not run.agrees and not (run.case.judgement_call or run.case.known_disagreement)
+    ]
+    assert not unexplained
+
+
+def test_the_deciding_rules_of_a_decided_case_conclude_its_outcome():
+    for run in RUNS.values():
+        if run.actual == UNDETERMINED:
+            assert run.deciding == ()
+            continue
+        wanted = "scope = out" if run.actual == "out_of_scope" else f"right = {run.actual}"
+        assert wanted in {r.conclusion for r in run.deciding}, (run.case.id, [r.rule for r in run.deciding])
+        assert all(r.status == "applied" for r in run.deciding)
+
+
+def test_replaying_the_bundled_corpus_takes_under_a_second():
+    best = min(_timed(lambda: replay(load_cases(book=BOOK), book=BOOK)) for _ in range(3))
+    assert best < 1.0, f"{best:.2f} s"
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+# -- the law in force and the timing ------------------------------------------------------------------
+
+
+def test_a_known_purchase_date_picks_its_own_law():
+    run = RUNS["sz-wuzhong-split-shipment"]
+    assert run.law_dates == (dt.date(2022, 1, 17),)
+    assert run.evaluation.as_of == dt.date(2022, 1, 17)
+
+
+def test_an_unreported_purchase_date_is_replayed_under_every_version_in_the_window():
+    case = next(c for c in CASES if c.id == "bjic-2024-downjacket-17h")  # from 2014-03-15, reported in 2024
+    assert law_dates(case, case.scenario, BOOK) == [dt.date(2014, 3, 15), *BOOK.boundaries()[1:]]
+    month = next(c for c in CASES if c.id == "bjic-2024-phones-77-returns")  # April 2024 only
+    assert law_dates(month, month.scenario, BOOK) == [dt.date(2024, 4, 1)]
+
+
+def test_versions_of_the_law_that_disagree_leave_the_case_undetermined():
+    case = next(c for c in CASES if c.id == "sz-internet-livestream-starcards")
+    run = run_case(case, book=BOOK)  # before the Measures the oral confirmation sufficed; after, it is open
+    assert len(run.law_dates) > 1 and run.actual == UNDETERMINED
+    assert run.evaluation.questions[0] == "purchase.date"
+    assert "disagree" in run.evaluation.notes[-1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    anchor=st.dates(dt.date(2014, 3, 15), dt.date(2026, 12, 20)),
+    days=st.integers(0, 7),
+    hours=st.none() | st.integers(0, 168),
+    counting=st.sampled_from(["civil_code", "calendar_only", "platform_168h"]),
+)
+def test_placing_a_reported_interval_of_up_to_seven_days_never_makes_the_notice_late(anchor, days, hours, counting):
+    """The claim Timing rests on: wherever replay puts the dates, the late-notice rule cannot apply."""
+    case = next(c for c in CASES if c.id == "bjic-2024-downjacket-17h")
+    interval = {"hours": hours} if hours is not None else {"days": days}
+    timing = Timing.model_validate({"notice_within": interval, "basis": "reported", "note": "test"})
+    scenario, placed = place_timing(case.scenario, timing, anchor)
+    assert placed == ("delivery.signed_at", "return.notice_sent_at")
+    decision = native_engine(BOOK)(scenario, as_of=anchor, readings=Readings(counting=counting)).decision()
+    status = {r.rule: r.status for r in decision.reasons}
+    assert status["cpl-25-1-late-notice"] == "not_applicable"
+
+
+def test_timing_fills_only_the_date_the_report_does_not_give():
+    case = next(c for c in CASES if c.id == "fountain-pen-ink-test")  # ordered 07-20, notice 07-24, within 4 days
+    run = RUNS[case.id]
+    assert run.placed == ("delivery.signed_at",)
+    assert run.evaluation.scenario.delivery.signed_at == dt.date(2024, 7, 20)
+    assert run.evaluation.scenario.return_.notice_sent_at == dt.date(2024, 7, 24)
+
+
+def test_reported_only_drops_exactly_the_implied_facts():
+    case = next(c for c in CASES if c.id == "bj-belts-bulk-returns")
+    run = run_case(case, book=BOOK, reported_only=True)
+    for path in case.implied_facts:
+        section, _, name = path.partition(".")
+        assert getattr(getattr(run.evaluation.scenario, section), name) is None, path
+    assert run.evaluation.scenario.condition.packaging_opened is True  # reported, kept
+    assert run.actual == UNDETERMINED and not run.agrees
+
+
+# -- what-if -------------------------------------------------------------------------------------------
+
+
+def test_what_if_reports_the_flip_and_the_rules_that_caused_it():
+    case = next(c for c in CASES if c.id == "bjic-2024-phones-77-returns")
+    result = replay_with(case, set={"conduct.abuse_established": False, "condition.inspection_only": True})
+    assert result.before.actual == "not_returnable"
+    rules = {c.name: c for c in result.changes if c.kind == "rule"}
+    assert rules["measures-4-abuse"].before == "applied" and rules["measures-4-abuse"].after == "not_applicable"
+    assert "reads conduct.abuse_established" in rules["measures-4-abuse"].why
+
+
+def test_what_if_with_nothing_changed_changes_nothing():
+    case = next(c for c in CASES if c.id == "pdd-iphone12-activated")
+    result = replay_with(case)
+    assert result.changes == () and not result.outcome_changed
+
+
+def test_what_if_a_reading_names_the_reading_as_the_cause():
+    case = next(c for c in CASES if c.id == "bjic-2024-downjacket-17h")
+    undecided = replay_with(case, readings={"burden_of_proof": "consumer_claiming_return"})
+    assert undecided.after.actual == UNDETERMINED  # now the consumer's evidence matters, and it is unknown
+    assert "dispute.consumer_evidence" in {c.name for c in undecided.changes if c.kind == "question"}
+    facts = {"dispute.consumer_evidence": "none", "dispute.seller_controlled_pickup": False}
+    result = replay_with(case, set=facts, readings={"burden_of_proof": "consumer_claiming_return"})
+    assert result.after.actual == "not_returnable"
+    assert any(c.kind == "rule" and "reading burden_of_proof" in c.why for c in result.changes)
+
+
+def test_what_if_a_custom_made_item_is_excluded():
+    case = next(c for c in CASES if c.id == "bjic-2024-downjacket-17h")
+    open_question = replay_with(case, set={"item.custom_made": True})
+    assert open_question.after.actual == UNDETERMINED  # a promise could cover even excluded goods
+    result = replay_with(case, set={"item.custom_made": True, "promise.covers_excluded_goods": False})
+    assert result.after.actual == "not_returnable"
+    assert ("rule", "cpl-25-1-1-custom-made", "applied") in {(c.kind, c.name, c.after) for c in result.changes}
+
+
+@pytest.mark.parametrize(
+    ("pairs", "message"),
+    [
+        (["item.categry=clothing"], "did you mean item.category"),
+        (["item.custom_made"], "expected FIELD=VALUE"),
+        (["gifts.any_unreturned=true"], "derived fact"),
+    ],
+)
+def test_bad_assignments_name_the_field(pairs, message):
+    with pytest.raises(InputError, match=message):
+        parse_assignments(pairs)
+
+
+def test_a_what_if_value_of_the_wrong_type_names_the_field():
+    case = next(c for c in CASES if c.id == "bjic-2024-downjacket-17h")
+    with pytest.raises(InputError, match=r"item\.custom_made"):
+        replay_with(case, set=parse_assignments(["item.custom_made=perhaps"]))
+
+
+# -- what changes the outcome -----------------------------------------------------------------------------
+
+
+def test_what_changes_finds_the_missing_confirmation_of_a_blind_box():
+    scenario = read_scenario_file(EXAMPLES / "blindbox-opened-online.json")
+    base, flips = what_changes(scenario, book=BOOK)
+    assert base.outcome not in (UNDETERMINED,)
+    assert flips, "a decided scenario has at least one single change that flips it"
+    assert all(f.outcome not in (base.outcome, UNDETERMINED) for f in flips)
+
+
+@pytest.mark.parametrize(
+    "case_id", ["pdd-iphone12-activated", "bjic-2024-blindbox-luckybags", "sz-wuzhong-split-shipment"]
+)
+def test_every_flip_really_flips(case_id):
+    """Soundness: applying the reported change gives the reported outcome."""
+    case = next(c for c in CASES if c.id == case_id)
+    base, flips = what_changes(case, book=BOOK, explain=False)
+    for flip in flips:
+        if flip.fact.startswith("reading "):
+            run = run_case(case, book=BOOK, readings=Readings(**{flip.fact[8:]: flip.after}))
+        else:
+            changed = replay_with(case, set={flip.fact: flip.after}, book=BOOK).after
+            run = changed
+        assert run.actual == flip.outcome != base.outcome, flip
+
+
+def test_what_changes_finds_the_first_late_day_and_the_reading_that_drops_the_holiday():
+    scenario = read_scenario_file(EXAMPLES / "late-notice-national-day.yaml")  # last day moved to 2024-10-08
+    base, flips = what_changes(scenario, book=BOOK)
+    found = {f.fact: f for f in flips}
+    assert base.outcome == "returnable"
+    late = found["return.notice_sent_at"]
+    assert (late.after, late.size, late.outcome) == (dt.date(2024, 10, 9), 1, "not_returnable")
+    assert "+cpl-25-1-late-notice" in late.because
+    assert found["reading counting"].after == "calendar_only"
+
+
+def test_a_fact_that_only_opens_questions_is_no_flip():
+    """Moving the late notice of the split shipment into time does not decide it: the garment's
+    condition is unreported, so the outcome would be undetermined, which is not a flip."""
+    case = next(c for c in CASES if c.id == "sz-wuzhong-split-shipment")
+    _, flips = what_changes(case, book=BOOK, explain=False)
+    assert "return.notice_sent_at" not in {f.fact for f in flips}
+    assert {f.outcome for f in flips} == {"out_of_scope"}
+
+
+# -- statistics -------------------------------------------------------------------------------------------
+
+
+def test_statistics_group_every_case():
+    stats = statistics(list(RUNS.values()))
+    assert stats.total == len(CASES) == stats.counted + stats.judgement_calls
+    assert sum(g.cases for g in stats.by_expected.values()) == stats.total
+    assert sum(g.cases for g in stats.by_category.values()) == stats.total
+    assert stats.by_topic["scope"].cases == sum("scope" in c.topics for c in CASES)
+    assert "measures 4" in stats.by_provision  # the 77-phones case rests on good faith
+    data = stats.as_json()
+    assert data["agree"] == stats.agree and data["agreement_rate"] == stats.rate
+
+
+# -- case files -----------------------------------------------------------------------------------------
+
+
+def _good_case() -> dict:
+    return yaml.safe_load((cases_dir() / "bjic-2024-downjacket-17h.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda d: d["scenario"]["item"].update(category="clothes"), "scenario.item.category"),
+        (lambda d: d["expected"].update(outcome="undetermined"), "expected.outcome"),
+        (lambda d: d.update(reported="2024-13"), "reported"),
+        (lambda d: d.update(judgement_call=True), "judgement_reason"),
+        (lambda d: d.update(judgement_call="yes"), "judgement_call"),
+        (lambda d: d["timing"]["notice_within"].update(hours=200), "timing.notice_within"),
+        (lambda d: d["implied"][0]["facts"].append("buyer.purpos"), "did you mean buyer.purpose"),
+        (lambda d: d["implied"][0]["facts"].append("dispute.consumer_evidence"), "unknown in the scenario"),
+        (lambda d: d["sources"][0].update(grade="D"), "sources.0.grade"),
+        (lambda d: d.pop("expected"), "expected: missing"),
+        (lambda d: d.update(colour="red"), "colour: unknown field"),
+        (lambda d: d["purchased"].update({"from": "2025-01", "to": "2024-01"}), "is after to"),
+        (lambda d: d.pop("scenario"), "scenario: missing"),
+    ],
+)
+def test_a_bad_case_file_names_the_file_and_the_field(tmp_path, change, field):
+    data = _good_case()
+    change(data)
+    path = tmp_path / "bjic-2024-downjacket-17h.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CaseFileError) as err:
+        load_case(path, book=BOOK)
+    assert str(path) in str(err.value) and field in str(err.value)
+
+
+def test_an_unknown_warning_code_is_refused_against_the_rule_book(tmp_path):
+    data = _good_case()
+    data["expected"]["warnings"] = ["no_such_warning"]
+    path = _write(tmp_path, data)
+    with pytest.raises(CaseFileError, match=r"expected\.warnings\.0: unknown warning code"):
+        load_case(path, book=BOOK)
+    assert load_case(path).expected.warnings == ("no_such_warning",)  # only the rule book knows the codes
+
+
+def test_two_files_with_one_id_are_refused(tmp_path):
+    for name in ("a", "b"):
+        data = _good_case()
+        data["id"] = "same-id"
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "same-id.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CaseFileError, match="also used by"):
+        load_cases([tmp_path / "a", tmp_path / "b"])
+
+
+def test_cases_dir_prefers_the_corpus_inside_an_installed_package(tmp_path, monkeypatch):
+    (tmp_path / "cases").mkdir()
+    monkeypatch.setattr(cases_module.resources, "files", lambda package: tmp_path)
+    assert cases_dir() == tmp_path / "cases"
+    monkeypatch.undo()
+    assert (cases_dir() / "bjic-2024-downjacket-17h.yaml").is_file()
+
+
+def test_the_engine_can_be_chosen_by_name_and_an_unknown_one_is_refused():
+    assert get_engine("native", BOOK)(CASES[0].scenario).outcome in (
+        "returnable",
+        "not_returnable",
+        "out_of_scope",
+        UNDETERMINED,
+    )
+    with pytest.raises(ValueError, match="unknown engine"):
+        get_engine("nope", BOOK)
+
+
+def test_a_second_engine_replays_the_corpus_through_the_same_interface():
+    calls = []
+
+    def counting_engine(scenario, *, as_of=None, readings=DEFAULT_READINGS):
+        calls.append(as_of)
+        return native_engine(BOOK)(scenario, as_of=as_of, readings=readings)
+
+    runs = replay(CASES, engine=counting_engine, book=BOOK)
+    assert [r.actual for r in runs] == [RUNS[c.id].actual for c in CASES]
+    assert len(calls) == sum(len(r.law_dates) for r in runs)
+
+
+# -- the command line -----------------------------------------------------------------------------------
+
+
+def _write(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / f"{data['id']}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_cli_replay_exit_codes(tmp_path, capsys):
+    good = _write(tmp_path, _good_case())
+    assert main(["replay", str(good), "--lang", "en"]) == 0
+    wrong = _good_case()
+    wrong["id"] = "wrong-expectation"
+    wrong["expected"]["outcome"] = "not_returnable"
+    assert main(["replay", str(_write(tmp_path, wrong)), "--lang", "en"]) == 1
+    broken = _good_case()
+    broken["id"] = "broken"
+    broken["scenario"]["item"]["custom_made"] = "no"
+    assert main(["replay", str(_write(tmp_path, broken))]) == 2
+    err = capsys.readouterr().err
+    assert "broken.yaml" in err and "scenario.item.custom_made" in err and "Traceback" not in err
+    assert main(["replay", "no-such-case-id"]) == 2
+
+
+def test_cli_replay_json_lists_every_case(capsys):
+    code = main(["replay", "--json"])
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["id"] for r in rows} == {c.id for c in CASES}
+    assert all({"id", "expected", "actual", "agrees"} <= set(r) for r in rows)
+    counted = [r for r in rows if not r["judgement_call"]]
+    assert code == (0 if all(r["agrees"] for r in counted) else 1)
+
+
+def test_cli_replay_explain_and_stats(capsys):
+    assert main(["replay", "--explain", "bjic-2024-phones-77-returns", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "measures-4-abuse" in out and "209 orders" in out
+    main(["replay", "--stats", "--json"])
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["total"] == len(CASES) and "by_deciding_provision" in stats
+    assert main(["replay", "--explain", "no-such-id"]) == 2
+
+
+def test_cli_replay_set_shows_the_change(capsys):
+    changes = ["--set", "item.custom_made=true", "--set", "promise.covers_excluded_goods=false"]
+    code = main(["replay", "bjic-2024-downjacket-17h", *changes, "--json"])
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["before"], row["after"], code) == ("returnable", "not_returnable", 1)
+    assert any(c["name"] == "cpl-25-1-1-custom-made" for c in row["changes"])
+    assert main(["replay", "bjic-2024-downjacket-17h", "--set", "item.colour=red"]) == 2
+
+
+def test_cli_what_changes(capsys):
+    assert main(["what-changes", str(EXAMPLES / "late-notice-national-day.yaml"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["outcome"] == "returnable"
+    assert any(f["fact"] == "item.custom_made" and f["outcome"] == "not_returnable" for f in result["flips"])
+    assert main(["what-changes", "sz-wuzhong-split-shipment", "--lang", "en"]) == 0
+    assert "buyer.purpose" in capsys.readouterr().out
+    assert main(["what-changes", "sz-wuzhong-split-shipment", "--as-of", "2020-01-01"]) == 2
