@@ -61,13 +61,30 @@ def rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
+class _StrictSafeLoader(yaml.SafeLoader):
+    """The safe loader, refusing a key given twice in one mapping (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if isinstance(key, str | int | float | bool) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
         raise RuleFileError(path.name, f"not UTF-8 text ({err.reason} at byte {err.start})") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_StrictSafeLoader)  # a SafeLoader: constructs no objects
+    except RecursionError:
+        raise RuleFileError(path.name, "nested too deeply") from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -359,11 +376,12 @@ class _Compiler:
                     )
 
     def _group_order(self, rules: dict[str, Rule]) -> list[str]:
-        graph: dict[str, set[str]] = {v: set() for v in self.vocab.variables if v not in ENGINE_VARIABLES}
+        graph: dict[str, list[str]] = {v: [] for v in self.vocab.variables if v not in ENGINE_VARIABLES}
         for rule in rules.values():
             if rule.group in graph:
-                for var in rule.condition.variables - {rule.group}:
-                    graph[rule.group].add(var)
+                for var in sorted(rule.condition.variables - {rule.group}):
+                    if var not in graph[rule.group]:
+                        graph[rule.group].append(var)
         try:
             variables = list(graphlib.TopologicalSorter(graph).static_order())
         except graphlib.CycleError as err:
@@ -378,7 +396,7 @@ def _group_of(effect: Effect) -> str:
 
 
 def _check_cycles(rules: dict[str, Rule]) -> None:
-    graph = {r.id: set(r.exception_to) for r in rules.values()}
+    graph = {r.id: list(r.exception_to) for r in rules.values()}
     try:
         tuple(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as err:
@@ -459,7 +477,8 @@ def _plan(rules: dict[str, Rule], start: dt.date | None, end: dt.date | None, gr
     for group in group_order:
         members = {r.id: r for r in live if r.group == group}
         # exceptions come before the rules they defeat; file order breaks ties for a stable plan
-        graph = {rid: {d for d in _defeaters_of(rid, members)} for rid in members}
+        # lists, not sets: the plan (and so the trace's order) must not depend on string hashing
+        graph = {rid: _defeaters_of(rid, members) for rid in members}
         sorter = graphlib.TopologicalSorter(graph)
         first = len(ordered)
         ordered += [members[rid] for rid in sorter.static_order()]
