@@ -1,0 +1,185 @@
+"""Measure returnlaw's speed on a fixed, realistic mix of scenarios (benchmarks/mix.py).
+
+    python benchmarks/run.py            # a table
+    python benchmarks/run.py --json     # one JSON object
+
+- ``evaluate_us_median`` / ``_p99``: a validated Scenario to an Evaluation (outcome, variables and the
+  rule-by-rule trace) with ``returnlaw.evaluate(book, scenario)``, per call.
+- ``decision_us_median``: the same plus ``.decision()``, the full explained Decision model.
+- ``end_to_end_us_median`` / ``_p99``: JSON bytes in, decision JSON out (``returnlaw.decide_json``).
+- ``batch_decisions_per_s``: ``returnlaw batch`` over a JSON Lines file, all cores, wall time
+  including worker start-up and writing the output.
+- ``load_rules_ms``: reading, validating and compiling the rule files, in a fresh process.
+- ``import_ms``: ``import returnlaw`` in a fresh process.
+Sizes are knobs (``--help``); the defaults take about a minute on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from mix import ROOT, scenarios, to_json
+
+import returnlaw
+from returnlaw.batch import run_batch
+
+TARGETS = {  # the issue's targets on a 2-core machine: (value, "max" or "min")
+    "evaluate_us_median": (5.0, "max"),
+    "end_to_end_us_median": (20.0, "max"),
+    "batch_decisions_per_s": (100_000.0, "min"),
+    "load_rules_ms": (150.0, "max"),
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--seed", type=int, default=20240801)
+    parser.add_argument("--scenarios", type=int, default=2000, help="distinct scenarios in the mix")
+    parser.add_argument("--rounds", type=int, default=5, help="timed passes over the mix")
+    parser.add_argument("--batch-rows", type=int, default=200_000, help="rows in the batch file")
+    parser.add_argument("--jobs", type=int, default=None, help="batch worker processes (default: all cores)")
+    parser.add_argument("--fresh-runs", type=int, default=5, help="fresh processes for load/import times")
+    return parser.parse_args(argv)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def per_call_us(fn: Any, items: list[Any], rounds: int) -> list[float]:
+    """Time every call separately (after one warm-up pass), in microseconds."""
+    for item in items:
+        fn(item)
+    clock, out = time.perf_counter_ns, []
+    for _ in range(rounds):
+        for item in items:
+            start = clock()
+            fn(item)
+            out.append((clock() - start) / 1000)
+    return out
+
+
+def fresh_process_ms(code: str, runs: int) -> float:
+    """Median of what ``code`` prints (milliseconds), each run in a new interpreter."""
+    results = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=_env()
+        )
+        results.append(float(done.stdout.strip()))
+    return statistics.median(results)
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+IMPORT_CODE = "import time; t = time.perf_counter(); import returnlaw; print((time.perf_counter() - t) * 1000)"
+LOAD_CODE = (
+    "import time; from returnlaw.loader import load_rulebook; t = time.perf_counter(); load_rulebook(); "
+    "print((time.perf_counter() - t) * 1000)"
+)
+
+
+def batch_rate(texts: list[str], rows: int, jobs: int | None) -> tuple[float, int]:
+    with tempfile.TemporaryDirectory(prefix="returnlaw-bench-") as tmp:
+        src, dst = Path(tmp) / "orders.jsonl", Path(tmp) / "decisions.jsonl"
+        with src.open("w", encoding="utf-8") as handle:
+            for i in range(rows):
+                text = texts[i % len(texts)]
+                handle.write(f'{{"id":"o{i}",{text[1:]}\n')
+        stats = run_batch(src, dst, jobs=jobs)
+        return stats.rows / stats.seconds, jobs or os.cpu_count() or 1
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    book = returnlaw.default_rulebook()
+    datas = scenarios(args.scenarios, args.seed)
+    parsed = [returnlaw.parse_scenario(d) for d in datas]
+    texts = [to_json(d) for d in datas]
+    blobs = [t.encode() for t in texts]
+    evaluate = per_call_us(lambda s: returnlaw.evaluate(book, s), parsed, args.rounds)
+    explain = per_call_us(lambda s: returnlaw.evaluate(book, s).decision(), parsed, 1)
+    end_to_end = per_call_us(returnlaw.decide_json, blobs, args.rounds)
+    rate, jobs = batch_rate(texts, args.batch_rows, args.jobs)
+    outcomes: dict[str, int] = {}
+    for s in parsed:
+        outcome = returnlaw.evaluate(book, s).outcome
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return {
+        "evaluate_us_median": round(statistics.median(evaluate), 2),
+        "evaluate_us_p99": round(percentile(evaluate, 0.99), 2),
+        "decision_us_median": round(statistics.median(explain), 2),
+        "end_to_end_us_median": round(statistics.median(end_to_end), 2),
+        "end_to_end_us_p99": round(percentile(end_to_end, 0.99), 2),
+        "batch_decisions_per_s": round(rate),
+        "load_rules_ms": round(fresh_process_ms(LOAD_CODE, args.fresh_runs), 1),
+        "import_ms": round(fresh_process_ms(IMPORT_CODE, args.fresh_runs), 1),
+        "batch_rows": args.batch_rows,
+        "batch_jobs": jobs,
+        "scenarios": len(parsed),
+        "rounds": args.rounds,
+        "seed": args.seed,
+        "outcomes": dict(sorted(outcomes.items())),
+        "rules": len(book.rules),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "returnlaw": returnlaw.__version__,
+    }
+
+
+def verdicts(results: dict[str, Any]) -> dict[str, bool]:
+    return {
+        key: results[key] <= target if kind == "max" else results[key] >= target
+        for key, (target, kind) in TARGETS.items()
+    }
+
+
+def print_table(results: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        "measure", "value", "target", title=f"returnlaw {results['returnlaw']} on {results['cpu_count']} cores"
+    )
+    met = verdicts(results)
+    for key, value in results.items():
+        if key in ("outcomes",):
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        target = ""
+        if key in TARGETS:
+            limit, kind = TARGETS[key]
+            target = f"{'≤' if kind == 'max' else '≥'} {limit:g} " + ("[green]met" if met[key] else "[red]not met")
+        table.add_row(key, f"{value:,}" if isinstance(value, int | float) else str(value), target)
+    Console().print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    results = measure(args)
+    if args.json:
+        results["targets_met"] = verdicts(results)
+        print(json.dumps(results, ensure_ascii=False))
+    else:
+        print_table(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
