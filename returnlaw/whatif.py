@@ -22,6 +22,7 @@ from .decision import Decision
 from .evaluator import UNDETERMINED, Evaluation
 from .facts import FACTS, FactSpec
 from .inputs import InputError, closest, parse_readings
+from .periods import CalendarCoverageError
 from .readings import DEFAULT_READINGS, READING_NAMES, Readings
 from .replay import Engine, Run, native_engine, run_case, with_facts
 from .rulebook import RuleBook
@@ -235,7 +236,10 @@ def what_changes(
     for fact, old, new, size, changed, new_readings in _candidates(scenario, readings, book):
         if smallest.get(fact, size) < size:
             continue  # this fact already flips with a smaller change
-        outcome = decide(changed, new_readings).outcome
+        try:
+            outcome = decide(changed, new_readings).outcome
+        except CalendarCoverageError:
+            continue  # a date moved past the years the holiday calendar covers
         if outcome in (base.outcome, UNDETERMINED):
             continue
         key = (fact, outcome)

@@ -260,6 +260,20 @@ def test_what_changes_finds_the_first_late_day_and_the_reading_that_drops_the_ho
     assert found["reading counting"].after == "calendar_only"
 
 
+def test_what_changes_skips_dates_beyond_the_holiday_calendar():
+    scenario = read_scenario_file(EXAMPLES / "late-notice-national-day.yaml")
+    late = scenario.model_copy(
+        update={
+            "purchase": scenario.purchase.model_copy(update={"date": dt.date(2026, 9, 20)}),
+            "delivery": scenario.delivery.model_copy(update={"signed_at": dt.date(2026, 9, 26)}),
+            "return_": scenario.return_.model_copy(update={"notice_sent_at": dt.date(2026, 10, 2)}),
+        }
+    )
+    base, flips = what_changes(late, book=BOOK, explain=False)  # +365 days lies past the calendar's years
+    assert base.outcome == "returnable"
+    assert any(f.fact == "return.notice_sent_at" and f.outcome == "not_returnable" for f in flips)
+
+
 def test_a_fact_that_only_opens_questions_is_no_flip():
     """Moving the late notice of the split shipment into time does not decide it: the garment's
     condition is unreported, so the outcome would be undetermined, which is not a flip."""
