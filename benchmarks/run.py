@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mix import ROOT, scenarios, to_json
 
 import returnlaw
-from returnlaw.batch import run_batch
+from returnlaw.batch import run_batch, usable_cores
 
 TARGETS = {  # the targets on a 2-core machine: (value, "max" or "min")
     "evaluate_us_median": (5.0, "max"),
@@ -105,7 +105,7 @@ def batch_rate(texts: list[str], rows: int, jobs: int | None) -> tuple[float, in
                 text = texts[i % len(texts)]
                 handle.write(f'{{"id":"o{i}",{text[1:]}\n')
         stats = run_batch(src, dst, jobs=jobs)
-        return stats.rows / stats.seconds, jobs or os.cpu_count() or 1
+        return stats.rows / stats.seconds, jobs or usable_cores()
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -138,7 +138,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.seed,
         "outcomes": dict(sorted(outcomes.items())),
         "rules": len(book.rules),
-        "cpu_count": os.cpu_count(),
+        "cpu_count": usable_cores(),
         "python": platform.python_version(),
         "returnlaw": returnlaw.__version__,
     }

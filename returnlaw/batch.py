@@ -413,6 +413,14 @@ def _context() -> Any:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def file_format(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix in JSONL_SUFFIXES:
@@ -442,7 +450,7 @@ def run_batch(
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
     in_format, out_format = file_format(src), file_format(dst)
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or usable_cores()
     opts = BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir)
     book = process_rulebook(rules_dir)  # a bad rule directory fails here, before any worker starts
     stats, started = BatchStats(), time.perf_counter()

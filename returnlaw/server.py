@@ -17,13 +17,15 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException
 
 from .api import default_rulebook
 from .audit import ListingAudit, ProductListing, audit_listing
 from .decision import CitationOut, Decision, cite_out, decision_json
 from .evaluator import evaluate
-from .inputs import MAX_INPUT_BYTES, InputError, check_not_future
+from .inputs import MAX_INPUT_BYTES, InputError, check_not_future, load_data
 from .loader import load_rulebook
 from .periods import CalendarCoverageError, Counting
 from .problems import Problem, problems
@@ -101,6 +103,7 @@ def create_app(
         summary="PRC seven-day no-reason return (七日无理由退货): decisions citing the law",
         version=_version(),
     )
+    app.router.route_class = LibraryJSONRoute
     _add_error_handlers(app)
     _add_routes(app, book, today)
     return BodyLimit(app, max_body, body_timeout)
@@ -128,12 +131,54 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def bad_input(request: Request, exc: InputError) -> JSONResponse:
-        reason = str(exc).removeprefix(f"{exc.field}: ") if exc.field else str(exc)
-        return _error(422, [Problem(field=exc.field, reason=reason)])
+        return _error(422, [_problem(exc)])
+
+    @app.exception_handler(BadBody)
+    async def bad_body(request: Request, exc: BadBody) -> JSONResponse:
+        return _error(422, [_problem(exc.error)])
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return _error(exc.status_code, [Problem(field=None, reason=str(exc.detail))])
 
     @app.exception_handler(CalendarCoverageError)
     async def no_calendar(request: Request, exc: CalendarCoverageError) -> JSONResponse:
         return _error(422, [Problem(field="readings.counting", reason=str(exc))])
+
+
+def _problem(exc: InputError) -> Problem:
+    reason = str(exc).removeprefix(f"{exc.field}: ") if exc.field else str(exc)
+    return Problem(field=exc.field, reason=reason)
+
+
+class BadBody(HTTPException):
+    """A body the library's reader refuses (FastAPI passes HTTPExceptions through untouched)."""
+
+    def __init__(self, error: InputError) -> None:
+        super().__init__(status_code=422, detail=str(error))
+        self.error = error
+
+
+class _LibraryJSONRequest(Request):
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            try:  # the same reader as decide_json: keys given twice, nesting and long numbers refused
+                self._json = load_data(await self.body(), "body")
+            except InputError as err:
+                raise BadBody(err) from None
+        return self._json
+
+
+class LibraryJSONRoute(APIRoute):
+    """Routes whose JSON bodies are read by returnlaw's own reader before pydantic validates them."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def read_with_library(request: Request) -> Response:
+            return await handler(_LibraryJSONRequest(request.scope, request.receive))
+
+        return read_with_library
 
 
 def _add_routes(app: FastAPI, book: RuleBook, today: dt.date | None) -> None:
