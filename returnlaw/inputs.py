@@ -13,6 +13,7 @@ import codecs
 import datetime as dt
 import difflib
 import json
+import re
 import typing
 from decimal import Decimal
 from enum import Enum
@@ -257,9 +258,16 @@ def explain(err: ValidationError, *, root: type[BaseModel] = Scenario, prefix: s
     first = err.errors()[0]
     loc = tuple(first["loc"])
     at = loc[:-1] if first["type"] == "invalid_key" else loc  # the key itself is the problem
+    reason = _reason(first, loc, root)
+    inner = _CROSS_FIELD.fullmatch(reason) if first["type"] == "value_error" else None
+    if inner:  # a check across fields names the field it blames: "return.shipped_at: ... is before ..."
+        at, reason = (*at, *inner[1].split(".")), inner[2]
     field = ".".join(_part(p) for p in (prefix, *at) if p != "")
     more = f" ({err.error_count() - 1} more problem(s) after this one)" if err.error_count() > 1 else ""
-    return InputError(_reason(first, loc, root) + more, field or None)
+    return InputError(reason + more, field or None)
+
+
+_CROSS_FIELD = re.compile(r"([a-z_]+(?:\.[a-z_]+)*): (.+)", re.DOTALL)
 
 
 def _reason(error: Any, loc: tuple, root: type[BaseModel]) -> str:

@@ -343,7 +343,7 @@ class ReturnHistory(_Section):
     @model_validator(mode="after")
     def _returns_within_orders(self) -> ReturnHistory:
         if self.orders is not None and self.returns is not None and self.returns > self.orders:
-            raise ValueError(f"returns ({self.returns}) is more than orders ({self.orders})")
+            raise ValueError(f"returns: {self.returns} is more than orders ({self.orders})")
         return self
 
 

@@ -131,8 +131,8 @@ BAD = [
     Bad(
         "more-returns-than-orders",
         '{"conduct": {"return_history": {"orders": 3, "returns": 5}}}',
-        "conduct.return_history",
-        "returns (5) is more than orders (3)",
+        "conduct.return_history.returns",
+        "5 is more than orders (3)",
     ),
     # impossible dates
     Bad("date-not-real", '{"purchase": {"date": "2024-02-30"}}', "purchase.date", "not a real date"),
@@ -185,7 +185,7 @@ def test_the_parser_names_the_field_and_the_reason(bad: Bad):
         parse(bad.raw)
     message = str(caught.value)
     assert "\n" not in message
-    assert caught.value.field == bad.field or (bad.field and message.startswith(bad.field + ": "))
+    assert caught.value.field == bad.field
     assert bad.reason in message
 
 
