@@ -24,17 +24,23 @@ import pytest
 import returnlaw
 from returnlaw import SCHEMA_VERSION, decision_json, default_rulebook, evaluate, parse_scenario
 from returnlaw.cli import main
-from returnlaw.inputs import load_data
+from returnlaw.inputs import InputError
 from tests.lawcases import load_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
-# The scenario examples (examples/ also holds listings for `returnlaw audit`, which are lists).
-EXAMPLES = sorted(
-    p
-    for p in (ROOT / "examples").iterdir()
-    if p.suffix in (".yaml", ".json") and isinstance(load_data(p.read_bytes()), dict)
-)
+
+
+def is_scenario(path: Path) -> bool:
+    """examples/ also holds listings (for audit) and interview answers (for ask)."""
+    try:
+        returnlaw.read_scenario_file(path)
+    except InputError:
+        return False
+    return True
+
+
+EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in (".yaml", ".json") and is_scenario(p))
 SNAPSHOT = DATA / f"decision-schema-{SCHEMA_VERSION}.json"
 TODAY = dt.date(2030, 1, 1)
 
@@ -63,6 +69,10 @@ def test_the_decision_schema_matches_the_snapshot_of_its_version():
         f"the decision JSON Schema changed but schema_version is still {SCHEMA_VERSION}: bump SCHEMA_VERSION "
         "in returnlaw/decision.py and write a new snapshot (see this module's docstring)"
     )
+
+
+def test_the_scenario_examples_are_found():
+    assert len(EXAMPLES) >= 5
 
 
 def test_every_snapshot_declares_its_own_version():
