@@ -47,7 +47,7 @@ from .scenario import Scenario
 if TYPE_CHECKING:
     import pyarrow as pa
 
-JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 DEFAULT_CHUNK_ROWS = 2000
 _PARQUET_ROW_GROUP = 65_536

@@ -84,8 +84,24 @@ def _frame_partition(part: pd.DataFrame, opts: BatchOptions) -> pd.DataFrame:
 
 
 def _meta(opts: BatchOptions) -> pd.DataFrame:
-    schema = output_schema(process_rulebook(opts.rules_dir), opts.full)
-    return schema.empty_table().drop_columns(["row"]).to_pandas()
+    return output_arrow_schema(opts.full, opts.rules_dir).empty_table().to_pandas()
+
+
+def output_arrow_schema(full: bool = False, rules_dir: str | None = None) -> Any:
+    """The Arrow schema of the distributed output rows (the batch schema without ``row``)."""
+    schema = output_schema(process_rulebook(rules_dir), full)
+    return schema.remove(schema.get_field_index("row"))
+
+
+def to_dataframe(rows: db.Bag, *, full: bool = False, rules_dir: str | None = None) -> dd.DataFrame:
+    """The bag of output rows from :func:`decide_bag` as a DataFrame with the right column types
+    (inferring them from a partition whose dates are all null would fail)."""
+    return rows.to_dataframe(meta=_meta(_options(None, DEFAULT_READINGS, full, rules_dir, None)))
+
+
+def to_parquet(frame: dd.DataFrame, path: str, *, full: bool = False, rules_dir: str | None = None) -> None:
+    """Write output rows as a Parquet dataset with the batch output's column types."""
+    frame.to_parquet(path, schema=output_arrow_schema(full, rules_dir), write_index=False)
 
 
 def _without_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -12,9 +12,11 @@ dask = pytest.importorskip("dask")
 db = pytest.importorskip("dask.bag")
 dd = pytest.importorskip("dask.dataframe")
 pd = pytest.importorskip("pandas")
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
 
 from returnlaw.batch import decide_rows  # noqa: E402
-from returnlaw.distributed import decide_bag, decide_dataframe  # noqa: E402
+from returnlaw.distributed import decide_bag, decide_dataframe, to_dataframe, to_parquet  # noqa: E402
 from tests.lawcases import load_cases  # noqa: E402
 
 TODAY = dt.date(2030, 1, 1)
@@ -58,3 +60,15 @@ def test_a_dataframe_keeps_its_index_and_matches_the_batch_rows(scheduler):
     assert list(result["error"].fillna("-")) == list(want["error"].fillna("-"))
     assert [list(w) for w in result["warnings"]] == list(want["warnings"])
     assert list(result["refund_due"]) == list(want["refund_due"])
+
+
+def test_rows_written_to_parquet_keep_the_batch_types(tmp_path):
+    path = tmp_path / "orders.jsonl"
+    path.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    with dask.config.set(scheduler="threads"):
+        rows = decide_bag(db.read_text(str(path), blocksize=2000), today=TODAY)  # some partitions lack dates
+        to_parquet(to_dataframe(rows), str(tmp_path / "decisions"))
+    parts = sorted((tmp_path / "decisions").glob("part.*.parquet"), key=lambda f: int(f.name.split(".")[1]))
+    back = pa.concat_tables([pq.read_table(f) for f in parts])
+    assert back.schema.field("refund_due").type == pa.date32()
+    assert back.to_pylist() == expected()
