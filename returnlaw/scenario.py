@@ -15,6 +15,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 from enum import StrEnum
+from operator import attrgetter
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
@@ -408,10 +409,20 @@ _ORDER = (
 
 
 def _check_order(scenario: Scenario) -> None:
+    days = {path: day_of(get(scenario)) for path, get in _DATE_GETTERS.items()}
     for earlier, later in _ORDER:
-        first, second = day_of(read_path(scenario, earlier)), day_of(read_path(scenario, later))
+        first, second = days[earlier], days[later]
         if first is not None and second is not None and second < first:
             raise ValueError(f"{later}: {second} is before {earlier} ({first}), which cannot happen")
+
+
+def _getter(path: str) -> Any:
+    section, _, name = path.partition(".")
+    return attrgetter(f"{'return_' if section == 'return' else section}.{name}")
+
+
+# Each date read once per validation (this check runs on every scenario a platform sends).
+_DATE_GETTERS = {path: _getter(path) for pair in _ORDER for path in pair}
 
 
 def read_path(scenario: Scenario, path: str) -> object:
