@@ -141,17 +141,18 @@ def citations_in_force(rule: Rule, day: dt.date | None) -> list[Citation]:
 
 def build_decision(ev: Evaluation) -> Decision:
     """The decision as a validated pydantic model (for Python callers)."""
-    return Decision.model_validate(decision_data(ev))
+    return Decision.model_validate(_decision_data(ev))
 
 
 def decision_json(ev: Evaluation) -> bytes:
     """The decision JSON, byte for byte what ``build_decision(ev).model_dump_json()`` gives,
     without building the models (the fast path for services and batch runs)."""
-    return pydantic_core.to_json(decision_data(ev))
+    return pydantic_core.to_json(_decision_data(ev))
 
 
-def decision_data(ev: Evaluation) -> dict[str, Any]:
-    """The decision as plain data in the key order of :class:`Decision`."""
+def _decision_data(ev: Evaluation) -> dict[str, Any]:
+    """The decision as plain data in the key order of :class:`Decision`. Some parts are shared,
+    memoised entries: private, so that no caller can change them."""
     reasons, deadlines, obligations, warnings = [], [], [], []
     citations: dict[str, dict[str, Any]] = {}
     cache = _cache(ev.book)

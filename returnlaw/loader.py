@@ -10,8 +10,10 @@ Only ``yaml.safe_load`` is used: tags that would construct objects are refused.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import graphlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -139,9 +141,20 @@ def _rule_id_at(data: dict, loc: tuple) -> str | None:
 
 def _first_error(err: ValidationError) -> str:
     first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"])
+    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
     more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
-    return f"{loc}: {first['msg']}{more}"
+    msg = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        msg += _did_you_mean(str(first["loc"][-1]), _RULE_FIELDS if "rules" in first["loc"] else ())
+    return f"{loc}: {msg}{more}"
+
+
+_RULE_FIELDS = tuple(f.alias or n for n, f in RuleSpec.model_fields.items())
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 class _Compiler:
@@ -358,7 +371,8 @@ class _Compiler:
                 elif ref in rules:
                     targets.append(ref)
                 else:
-                    raise RuleFileError(rule.file, f"exception_to {ref!r}: no such rule", rule.id)
+                    hint = _did_you_mean(ref, rules)
+                    raise RuleFileError(rule.file, f"exception_to {ref!r}: no such rule{hint}", rule.id)
             if rule.id in targets:
                 raise RuleFileError(rule.file, "a rule cannot be an exception to itself", rule.id)
             resolved[rule.id] = replace(rule, exception_to=tuple(dict.fromkeys(targets)))
