@@ -153,21 +153,29 @@ class _View:
         self.closing()
 
     def scripted(self, answers: dict[str, object]) -> None:
+        """Answer from a file: every answer is checked first; answers the interview did not need
+        are recorded at the end (they are facts the mediator gave), then it goes on if they
+        opened new questions."""
+        self.session.preview(answers)
         used: set[str] = set()
-        while (question := self.session.next_question()) is not None:
-            self.show(question)
-            if question.fact in answers:
+        while True:
+            while (question := self.session.next_question()) is not None:
+                self.show(question)
                 used.add(question.fact)
-                answer = answers[question.fact]
-            else:
-                answer = Special.UNKNOWN
-                self.out.print(Text(f"  ({self.ui('no_answer')})", style="dim"))
-            step = self.session.answer(question.fact, answer)  # a bad answer in a file is bad input
-            self.out.print(Text(f"> {self.label(step)}", style="bold"))
-            self.after(step)
-        unused = [fact for fact in answers if fact not in used]
-        if unused:
-            self.out.print(Text(f"{self.ui('not_asked')}: {', '.join(unused)}", style="dim"))
+                answer = answers.get(question.fact, Special.UNKNOWN)
+                if question.fact not in answers:
+                    self.out.print(Text(f"  ({self.ui('no_answer')})", style="dim"))
+                step = self.session.answer(question.fact, answer)
+                self.out.print(Text(f"> {self.label(step)}", style="bold"))
+                self.after(step)
+            rest = {f: a for f, a in answers.items() if f not in used and FACTS[f].get(self.session.scenario) is None}
+            if not rest:
+                break
+            used.update(rest)
+            self.out.print(Text(f"{self.ui('not_asked')}: {', '.join(rest)}", style="dim"))
+            for fact, answer in rest.items():
+                self.session.answer(fact, answer)
+            self.provisional()
         self.closing()
 
     def take(self, question: Question, raw: str) -> None:

@@ -938,6 +938,17 @@ class Interview:
         self._steps.append(step)
         return step
 
+    def preview(self, answers: Mapping[str, object]) -> Scenario:
+        """The scenario these answers would give on top of the present one, without recording
+        them: checks a whole answers file at once (raises :class:`InputError` naming the fact)."""
+        steps = [*self._steps]
+        for fact, answer in answers.items():
+            if FACTS.get(fact) is None or FACTS[fact].derived:
+                raise InputError("not a fact the interview can ask", fact)
+            value = parse_answer(self.wording, fact, answer)
+            steps.append(Step(fact, value, self._dispute_records(fact) if value is Special.DISPUTED else ()))
+        return self._build(steps)
+
     def back(self) -> Step | None:
         """Undo the last answer (and what a dispute recorded with it)."""
         if not self._steps:

@@ -441,14 +441,30 @@ def test_ask_from_an_answers_file_gives_the_decision_check_gives(monkeypatch, ca
         "en",
     )
     assert code == 0
-    assert "not asked for" in out and "dispute.consumer_evidence" in out  # a short hold made it moot
-    session = Interview(read_scenario_file(EXAMPLES / "downjacket-order.yaml"))
-    answers = yaml.safe_load((EXAMPLES / "answers" / "downjacket.yaml").read_text(encoding="utf-8"))
-    while (q := session.next_question()) is not None:
-        session.answer(q.fact, answers.get(q.fact, "unknown"))
-    code, rendered = check(capsys, str(saved), "--json")
-    assert json.loads(rendered) == json.loads(session.evaluation().decision().model_dump_json())
-    assert json.loads(saved.read_text(encoding="utf-8"))["dispute"]["seller_alleges_not_intact"] is True
+    # A short hold made the consumer's evidence moot: not asked, but recorded as the file gives it.
+    assert "Recorded from the answers file without being asked: dispute.consumer_evidence" in out
+    assert "Question 6" in out and "Question 7" not in out
+    code, rendered = check(capsys, str(saved), "--lang", "en")
+    assert code == 0 and rendered.strip() in out
+    dispute = json.loads(saved.read_text(encoding="utf-8"))["dispute"]
+    assert dispute["seller_alleges_not_intact"] is True and dispute["consumer_evidence"] == "none"
+
+
+def test_answers_the_interview_did_not_need_are_recorded_and_may_reopen_it():
+    """An answer nobody asked for is still a fact: recorded at the end, it can overturn a
+    presumption (here the seller's unproven allegation) and the outcome with it."""
+    session = Interview(order_record())
+    for fact, answer in (("buyer.purpose", "1"), ("item.defect_claimed", "no"), ("conduct.abuse_established", "no")):
+        session.answer(fact, answer)
+    session.answer("condition.quality_function_preserved", "disputed")
+    session.answer("dispute.seller_evidence", "insufficient")
+    session.answer("dispute.hours_held", 17)
+    assert session.evaluation().outcome == "returnable"
+    assert session.preview({"condition.accessories_complete": False}).condition.accessories_complete is False
+    session.answer("condition.accessories_complete", False)  # agreed after all: a part is missing
+    assert session.evaluation().outcome == "not_returnable"
+    with pytest.raises(InputError, match=r"item\.custom_made: answer yes or no"):
+        session.preview({"item.custom_made": "maybe"})
 
 
 def test_ask_handles_back_unknown_and_a_bad_answer(monkeypatch, capsys):
