@@ -894,8 +894,9 @@ class Interview:
 
     @property
     def skip(self) -> frozenset[str]:
-        """Facts answered "unknown" or "disputed": asked once, never again."""
-        return frozenset(s.fact for s in self._steps if isinstance(s.answer, Special))
+        """Facts whose latest answer is "unknown" or "disputed": asked once, never again."""
+        latest = {s.fact: s.answer for s in self._steps}
+        return frozenset(fact for fact, answer in latest.items() if isinstance(answer, Special))
 
     def evaluation(self) -> Evaluation:
         return evaluate(self.book, self._scenario, as_of=self.as_of, readings=self.readings)

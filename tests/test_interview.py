@@ -279,6 +279,14 @@ def test_disputing_a_fact_no_presumption_decides_counts_as_unknown():
     assert all(q.fact != "delivery.signed_at" for q in session.questions())
 
 
+def test_a_later_answer_replaces_an_unknown_one():
+    session = Interview(order_record())
+    session.answer("buyer.purpose", "unknown")
+    assert "buyer.purpose" in session.skip
+    session.answer("buyer.purpose", "business")
+    assert not session.skip and session.evaluation().outcome == "out_of_scope" and session.settled()
+
+
 def test_back_undoes_an_answer_and_what_its_dispute_recorded():
     session = Interview(order_record())
     session.answer("condition.quality_function_preserved", "disputed")
