@@ -115,6 +115,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     texts = [to_json(d) for d in datas]
     blobs = [t.encode() for t in texts]
     evaluate = per_call_us(lambda s: returnlaw.evaluate(book, s), parsed, args.rounds)
+    outcome_only = per_call_us(lambda s: returnlaw.outcome_of(book, s), parsed, args.rounds)
     explain = per_call_us(lambda s: returnlaw.evaluate(book, s).decision(), parsed, 1)
     end_to_end = per_call_us(returnlaw.decide_json, blobs, args.rounds)
     rate, jobs = batch_rate(texts, args.batch_rows, args.jobs)
@@ -125,6 +126,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "evaluate_us_median": round(statistics.median(evaluate), 2),
         "evaluate_us_p99": round(percentile(evaluate, 0.99), 2),
+        "outcome_us_median": round(statistics.median(outcome_only), 2),  # without the trace
+        "outcome_us_p99": round(percentile(outcome_only, 0.99), 2),
         "decision_us_median": round(statistics.median(explain), 2),
         "end_to_end_us_median": round(statistics.median(end_to_end), 2),
         "end_to_end_us_p99": round(percentile(end_to_end, 0.99), 2),
