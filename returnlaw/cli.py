@@ -1,6 +1,7 @@
 """The ``returnlaw`` command for mediators and researchers.
 
-Exit codes: 0 decided, 1 undetermined (or, for ``rules lint``, problems found), 2 bad input —
+Exit codes: 0 decided, 1 undetermined (or, for ``rules lint``, problems found), 2 bad input, 3 the
+engine could not decide (``--engine durable`` unavailable or failing) —
 always with a one-line message naming the problem, never a traceback.
 """
 
@@ -19,7 +20,8 @@ from rich.text import Text
 
 from . import __version__
 from .api import default_rulebook
-from .evaluator import UNDETERMINED, evaluate
+from .engines import ENGINES, EngineError, get_engine
+from .evaluator import UNDETERMINED
 from .i18n import LANGS, cite_text, default_lang
 from .inputs import InputError, load_data, parse_scenario
 from .loader import RuleFileError, load_rulebook
@@ -28,7 +30,7 @@ from .readings import parse_reading_assignments
 from .render import Renderer
 from .rulebook import RuleBook
 
-EXIT_DECIDED, EXIT_UNDETERMINED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_DECIDED, EXIT_UNDETERMINED, EXIT_BAD_INPUT, EXIT_ENGINE_ERROR = 0, 1, 2, 3
 
 
 class UsageError(Exception):
@@ -61,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--full-trace", action="store_true", help="also show rules that did not apply")
     check.add_argument("--rules-dir", help="use rule files from this folder instead of the bundled ones")
+    check.add_argument(
+        "--engine", choices=ENGINES, default="native", help="evaluation engine (durable: the cross-checking one)"
+    )
 
     rules = sub.add_parser("rules", help="list, show or lint the rule files")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
@@ -102,7 +107,7 @@ def cmd_check(args: argparse.Namespace, out: Console) -> int:
     raw = sys.stdin.buffer.read() if args.file == "-" else _read(args.file)
     scenario = parse_scenario(_mapping(load_data(raw, "stdin" if args.file == "-" else args.file)))
     book = _book(args.rules_dir)
-    decision = evaluate(book, scenario, as_of=args.as_of, readings=readings).decision()
+    decision = get_engine(args.engine)(book, scenario, as_of=args.as_of, readings=readings).decision()
     if args.json:
         out.print_json(decision.model_dump_json()) if out.is_terminal else print(decision.model_dump_json())
     else:
@@ -198,6 +203,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, RuleFileError, CalendarCoverageError, UsageError, ValueError) as exc:
         err.print(Text(f"returnlaw: error: {exc}", style="bold red"), soft_wrap=True)
         return EXIT_BAD_INPUT
+    except EngineError as exc:  # the engine could not decide: never an outcome
+        err.print(Text(f"returnlaw: engine error: {exc}", style="bold red"), soft_wrap=True)
+        return EXIT_ENGINE_ERROR
     except KeyboardInterrupt:
         err.print("returnlaw: interrupted")
         return 130

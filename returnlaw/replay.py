@@ -45,7 +45,10 @@ def native_engine(book: RuleBook | None = None) -> Engine:
 
 # Engines selectable by name (``--engine``): "module:factory", the factory taking the rule book.
 # A second engine registers itself here with one line.
-ENGINES: dict[str, str] = {"native": "returnlaw.replay:native_engine"}
+ENGINES: dict[str, str] = {
+    "native": "returnlaw.replay:native_engine",
+    "durable": "returnlaw.durable_backend:durable_engine",
+}
 
 
 def get_engine(name: str, book: RuleBook | None = None) -> Engine:

@@ -492,6 +492,37 @@ def test_threads_share_one_host_safely():
     assert done.stdout.strip() == "0"
 
 
+# -- the command line -----------------------------------------------------------------------------------
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "returnlaw", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+
+
+@needs_durable
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("examples/downjacket.yaml", "--json"),
+        ("examples/late-notice-national-day.yaml", "--lang", "en", "--full-trace"),
+        ("examples/custom-made-suit.yaml", "--lang", "zh", "--as-of", "2016-01-01"),
+    ],
+)
+def test_check_with_the_durable_engine_prints_the_same_decision(args):
+    native_out, durable_out = _cli("check", *args), _cli("check", *args, "--engine", "durable")
+    assert (durable_out.returncode, durable_out.stderr) == (native_out.returncode, "")
+    assert durable_out.stdout == native_out.stdout
+
+
+@needs_durable
+def test_replay_with_the_durable_engine_gives_the_same_report():
+    native_out, durable_out = _cli("replay", "--json"), _cli("replay", "--json", "--engine", "durable")
+    assert (durable_out.returncode, durable_out.stderr) == (native_out.returncode, "")
+    assert durable_out.stdout == native_out.stdout and json.loads(durable_out.stdout)
+
+
 @needs_durable
 def test_the_benchmark_measures_the_durable_engine():
     code = (
@@ -503,3 +534,14 @@ def test_the_benchmark_measures_the_durable_engine():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert float(done.stdout) > 0
+
+
+def test_an_unavailable_engine_is_one_clear_line(monkeypatch, capsys):
+    from returnlaw.cli import EXIT_ENGINE_ERROR, main
+
+    monkeypatch.setattr(durable_backend, "unavailable_reason", lambda: "durable_rules is not installed")
+    code = main(["check", str(ROOT / "examples" / "downjacket.yaml"), "--engine", "durable"])
+    err = capsys.readouterr().err
+    assert code == EXIT_ENGINE_ERROR
+    assert "durable engine is not available: durable_rules is not installed" in err
+    assert "Traceback" not in err
