@@ -7,8 +7,9 @@
   column per deadline of the rule book's vocabulary (``notice_last_day``, ``refund_due``, ...),
   ``warnings`` and ``questions`` (lists of codes and fact paths) and ``error`` (why a row could not be
   decided; then ``outcome`` is null). ``full=True`` adds ``decision``, the whole decision JSON.
-- **Never stops on a bad row.** Bad JSON, an unknown field, a date in the future: the row gets an
-  ``error`` with the same one-line reason ``returnlaw check`` gives, and the run goes on.
+- **Never stops on a bad row.** Bad JSON, a key given twice, an unknown field, a date in the
+  future: the row gets an ``error`` with the same one-line reason ``returnlaw check`` gives, and the
+  run goes on. ``fast_json`` trades the duplicate-key check for speed (pydantic's JSON reader).
 - **Bounded memory, all cores, order kept.** Input is read in chunks of ``chunk_rows``; at most two
   chunks per worker are in flight; results are written in input order; the output file appears only
   when the run completes (returnlaw.atomic).
@@ -68,6 +69,8 @@ class BatchOptions:
     full: bool = False
     today: dt.date = field(default_factory=dt.date.today)  # for "a date in the future" (fixed per run)
     rules_dir: str | None = None  # None: the bundled rule book
+    # pydantic's JSON reader: faster, but a key given twice keeps its last value instead of being refused
+    fast_json: bool = False
 
 
 @dataclass
@@ -116,14 +119,15 @@ def decide_row(raw: Any, row: int, book: RuleBook, opts: BatchOptions) -> dict[s
 
 
 def _scenario(raw: Any, opts: BatchOptions) -> tuple[Scenario, object]:
-    """The row's scenario and id. Compact rows try pydantic's JSON reader first (fast); a row it
-    refuses, and every row with ``full``, is read exactly as ``decide_json`` reads a scenario."""
+    """The row's scenario and id, read exactly as ``decide_json`` reads a scenario. With
+    ``fast_json`` (and not ``full``) pydantic's JSON reader goes first; a row it refuses is re-read
+    the careful way so its error is worded the same."""
     if isinstance(raw, Scenario):
         check_not_future(raw, opts.today)
         return raw, getattr(raw, "id", None)
     if isinstance(raw, str | bytes) and len(raw) > MAX_INPUT_BYTES:
         raise InputError(f"row is {len(raw)} bytes long; the limit is {MAX_INPUT_BYTES}")
-    if not opts.full:
+    if opts.fast_json and not opts.full:
         try:
             fast = Row.model_validate_json(raw) if isinstance(raw, str | bytes) else Row.model_validate(raw)
         except ValidationError:
@@ -238,10 +242,11 @@ def decide_rows(
     full: bool = False,
     book: RuleBook | None = None,
     today: dt.date | None = None,
+    fast_json: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Decide rows one by one in this process (streaming): JSON text/bytes, mappings or Scenarios."""
     book = book or default_rulebook()
-    opts = BatchOptions(as_of=as_of, readings=readings, full=full, today=today or dt.date.today())
+    opts = BatchOptions(as_of, readings, full, today or dt.date.today(), None, fast_json)
     for i, raw in enumerate(rows):
         yield decide_row(raw, i, book, opts)
 
@@ -272,11 +277,12 @@ def decide_table(
     rules_dir: str | None = None,
     today: dt.date | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    fast_json: bool = False,
 ) -> pa.Table:
     """Decide every row of an Arrow table (``scenario`` JSON column or section struct columns)."""
     import pyarrow as pa
 
-    opts = BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir)
+    opts = BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir, fast_json)
     batches = table.to_batches(max_chunksize=chunk_rows) if isinstance(table, pa.Table) else [table]
     tasks = _arrow_tasks(batches, 0)
     out = [result for result, _, _, _ in _run(tasks, opts, jobs, "parquet")]
@@ -442,6 +448,7 @@ def run_batch(
     today: dt.date | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: Callable[[int, int, int], None] | None = None,
+    fast_json: bool = False,
 ) -> BatchStats:
     """Decide every row of ``src`` into ``dst`` (formats from the suffixes). ``progress(units, rows,
     errors)`` is called after each chunk; units are bytes for JSON Lines input, rows for Parquet."""
@@ -451,7 +458,7 @@ def run_batch(
         raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
     in_format, out_format = file_format(src), file_format(dst)
     jobs = jobs or usable_cores()
-    opts = BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir)
+    opts = BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir, fast_json)
     book = process_rulebook(rules_dir)  # a bad rule directory fails here, before any worker starts
     stats, started = BatchStats(), time.perf_counter()
     with _open_input(src, in_format, chunk_rows) as tasks, _Writer(dst, out_format, book, full) as out:

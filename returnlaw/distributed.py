@@ -26,9 +26,14 @@ if TYPE_CHECKING:
 
 
 def _options(
-    as_of: dt.date | None, readings: Readings, full: bool, rules_dir: str | None, today: dt.date | None
+    as_of: dt.date | None,
+    readings: Readings,
+    full: bool,
+    rules_dir: str | None,
+    today: dt.date | None,
+    fast_json: bool = False,
 ) -> BatchOptions:
-    return BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir)
+    return BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir, fast_json)
 
 
 def decide_bag(
@@ -39,10 +44,11 @@ def decide_bag(
     full: bool = False,
     rules_dir: str | None = None,
     today: dt.date | None = None,
+    fast_json: bool = False,
 ) -> db.Bag:
     """A bag of scenario JSON lines (e.g. ``dask.bag.read_text("orders-*.jsonl")``) to a bag of
     output rows (dicts)."""
-    opts = _options(as_of, readings, full, rules_dir, today)
+    opts = _options(as_of, readings, full, rules_dir, today, fast_json)
     return lines.map_partitions(_bag_partition, opts)
 
 
@@ -63,10 +69,11 @@ def decide_dataframe(
     full: bool = False,
     rules_dir: str | None = None,
     today: dt.date | None = None,
+    fast_json: bool = False,
 ) -> dd.DataFrame:
     """A DataFrame with a ``scenario`` column of JSON text (or one column per scenario section), and
     optionally ``id``, to a DataFrame of output rows with the same index."""
-    opts = _options(as_of, readings, full, rules_dir, today)
+    opts = _options(as_of, readings, full, rules_dir, today, fast_json)
     meta = _meta(opts)
     return frame.map_partitions(_frame_partition, opts, meta=meta)
 

@@ -1,7 +1,10 @@
 """Validation problems as (field, reason) pairs: the one error shape of the HTTP service.
 
 pydantic (and FastAPI) report a location tuple and a message per problem; a platform wants a
-dotted field name and a reason it can show to a merchant. Presentation only: no legal meaning.
+dotted field name and a reason it can show to a merchant. Each problem in a request body is worded
+by the library's own explainer (``returnlaw.inputs.explain``: "did you mean", the allowed values,
+the field a cross-field check blames), so the service says what ``returnlaw check`` says.
+Presentation only: no legal meaning.
 """
 
 from __future__ import annotations
@@ -10,6 +13,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+from pydantic_core import ValidationError
+
+from .inputs import explain
 
 _WHERE = ("body", "query", "path")  # FastAPI's first location part: where in the request
 
@@ -23,9 +29,26 @@ class Problem(BaseModel):
     reason: str
 
 
-def problems(errors: Iterable[Mapping[str, Any]]) -> list[Problem]:
-    """Every problem of a pydantic/FastAPI error list, in order."""
-    return [Problem(field=_field(item), reason=_reason(item)) for item in errors]
+def problems(errors: Iterable[Mapping[str, Any]], *, root: type[BaseModel] | None = None) -> list[Problem]:
+    """Every problem of a pydantic/FastAPI error list, in order; ``root`` is the body's model."""
+    return [_worded(item, root) or Problem(field=_field(item), reason=_reason(item)) for item in errors]
+
+
+def _worded(item: Mapping[str, Any], root: type[BaseModel] | None) -> Problem | None:
+    """The problem as the library words it, when it lies in a body of a known model."""
+    loc = tuple(item.get("loc", ()))
+    if root is None or not loc or loc[0] != "body" or item.get("type") in ("json_invalid", "missing"):
+        return None
+    line = {"type": item["type"], "loc": loc[1:], "input": item.get("input")}
+    if item.get("ctx"):
+        line["ctx"] = item["ctx"]
+    try:
+        one = ValidationError.from_exception_data(root.__name__, [line])  # type: ignore[list-item]
+    except (KeyError, TypeError, ValueError):  # an error type pydantic cannot rebuild: keep its message
+        return None
+    err = explain(one, root=root)
+    reason = str(err).removeprefix(f"{err.field}: ") if err.field else str(err)
+    return Problem(field=err.field, reason=reason)
 
 
 def _field(item: Mapping[str, Any]) -> str | None:

@@ -81,6 +81,13 @@ class TimelineRequest(BaseModel):
     readings: Readings = Readings()
 
 
+# The model of each route's JSON body, for wording its problems the library's way.
+BODIES: dict[str, type[BaseModel]] = {
+    "/decide": Scenario,
+    "/audit/listing": ProductListing,
+    "/audit/timeline": TimelineRequest,
+}
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorResponse, "description": "request body too large"},
     415: {"model": ErrorResponse, "description": "the body is not sent as application/json"},
@@ -127,7 +134,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         if request.method == "POST" and media != "application/json":  # FastAPI reads only JSON bodies as JSON
             reason = f"send the body as JSON with Content-Type: application/json (got {media or 'none'!r})"
             return _error(415 if media else 422, [Problem(field=None, reason=reason)])
-        return _error(422, problems(exc.errors()))
+        return _error(422, problems(exc.errors(), root=BODIES.get(request.url.path)))
 
     @app.exception_handler(InputError)
     async def bad_input(request: Request, exc: InputError) -> JSONResponse:

@@ -99,6 +99,16 @@ def test_the_compact_row_is_the_decision_projected(data, r, mask, partial):
     assert json.loads(row["decision"]) == json.loads(decision.model_dump_json())
 
 
+def test_fast_json_gives_the_same_rows_but_keeps_the_last_of_a_key_given_twice():
+    fast, careful = BatchOptions(today=TODAY, fast_json=True), BatchOptions(today=TODAY)
+    for i, line in enumerate(LAW):
+        assert decide_row(line, i, BOOK, fast) == decide_row(line, i, BOOK, careful)
+    twice = '{"item": {"custom_made": true}, "item": {"custom_made": false}}'
+    assert "given twice" in decide_row(twice, 0, BOOK, careful)["error"]
+    assert decide_row(twice, 0, BOOK, fast)["error"] is None
+    assert "itme: unknown field" in decide_row('{"itme": {}}', 0, BOOK, fast)["error"]  # worded as check words it
+
+
 def test_rows_come_from_text_bytes_mappings_and_scenarios_alike():
     case = load_cases()[0]
     scenario = parse_scenario(case.data)
