@@ -6,6 +6,8 @@
 - ``evaluate_us_median`` / ``_p99``: a validated Scenario to an Evaluation (outcome, variables and the
   rule-by-rule trace) with ``returnlaw.evaluate(book, scenario)``, per call.
 - ``decision_us_median``: the same plus ``.decision()``, the full explained Decision model.
+- ``durable_us_median``: the same evaluation by the durable_rules engine (``--engine durable``,
+  ``returnlaw.durable_backend``), one pass over the mix; null where that extra is not installed.
 - ``end_to_end_us_median`` / ``_p99``: JSON bytes in, decision JSON out (``returnlaw.decide_json``).
 - ``batch_decisions_per_s``: ``returnlaw batch`` over a JSON Lines file, all cores, wall time
   including worker start-up and writing the output.
@@ -34,6 +36,7 @@ from mix import ROOT, scenarios, to_json
 
 import returnlaw
 from returnlaw.batch import run_batch, usable_cores
+from returnlaw.durable_backend import durable_us_median
 
 TARGETS = {  # the targets on a 2-core machine: (value, "max" or "min")
     "evaluate_us_median": (5.0, "max"),
@@ -129,6 +132,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "outcome_us_median": round(statistics.median(outcome_only), 2),  # without the trace
         "outcome_us_p99": round(percentile(outcome_only, 0.99), 2),
         "decision_us_median": round(statistics.median(explain), 2),
+        "durable_us_median": durable_us_median(book, parsed),
         "end_to_end_us_median": round(statistics.median(end_to_end), 2),
         "end_to_end_us_p99": round(percentile(end_to_end, 0.99), 2),
         "batch_decisions_per_s": round(rate),
