@@ -13,15 +13,11 @@ with the same fields, so explanations, JSON and rendering are identical whicheve
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from .conditions import UNKNOWN
 from .evaluator import Evaluation, evaluate
-from .readings import Readings
-from .rulebook import RuleBook
-from .scenario import Scenario
 
 ENGINES = ("native", "durable")
 Engine = Callable[..., Evaluation]  # (book, scenario, *, as_of=..., readings=...) -> Evaluation
@@ -41,14 +37,6 @@ def get_engine(name: str) -> Engine:
         durable_backend.check_available()
         return durable_backend.evaluate
     raise EngineError(f"unknown engine {name!r}; available: {', '.join(ENGINES)}")
-
-
-def run(
-    name: str, book: RuleBook, scenario: Scenario, *, as_of: dt.date | None = None, readings: Readings | None = None
-) -> Evaluation:
-    """Evaluate with the engine called ``name`` (default readings when None)."""
-    engine = get_engine(name)
-    return engine(book, scenario, as_of=as_of, readings=readings) if readings else engine(book, scenario, as_of=as_of)
 
 
 _TRI = {True: "T", False: "F", None: "U"}
