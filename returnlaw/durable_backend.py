@@ -60,7 +60,7 @@ from .durable_translate import (
     var_field,
 )
 from .engines import EngineError
-from .evaluator import UNDETERMINED, Evaluation
+from .evaluator import Evaluation, combine_versions
 from .readings import DEFAULT_READINGS, Readings
 from .rulebook import RuleBook
 from .scenario import Scenario
@@ -233,12 +233,7 @@ def evaluate(
         if not candidates:
             raise DurableEngineError("no version of the law could apply")
         runs = [_run(session, tr, tr.plans[k], scenario, readings, None) for k in candidates]
-    final = runs[-1]
-    if len({r.outcome for r in runs}) == 1:
-        note = "purchase date unknown: every version of the law that could apply gives this outcome"
-        return final._replace(notes=(*final.notes, note))
-    note = "purchase date unknown: the outcome depends on which version of the law applies"
-    return final._replace(outcome=UNDETERMINED, notes=(*final.notes, note), extra_questions=("purchase.date",))
+    return combine_versions(runs)  # how versions combine is shared; each run is durable's own
 
 
 def _run(

@@ -108,7 +108,12 @@ def _unknown_date(book: RuleBook, scenario: Scenario, readings: Readings, conseq
     """No purchase date: try every version of the law that could apply; agree or ask."""
     latest = day_of(scenario.delivery.signed_at) or day_of(scenario.return_.notice_sent_at)
     epochs = [e for e in book.epochs if latest is None or e.start is None or e.start <= latest]
-    runs = [_run(book, e, scenario, readings, None, consequences) for e in epochs]
+    return combine_versions([_run(book, e, scenario, readings, None, consequences) for e in epochs])
+
+
+def combine_versions(runs: list[Evaluation]) -> Evaluation:
+    """One evaluation per version of the law that could apply: the outcome stands if they all
+    agree; otherwise it is undetermined and the purchase date becomes the first question."""
     final = runs[-1]
     if len({r.outcome for r in runs}) == 1:
         note = "purchase date unknown: every version of the law that could apply gives this outcome"
