@@ -61,11 +61,16 @@ class Interview:
         as_of: dt.date | None = None,
         readings: Readings = DEFAULT_READINGS,
         wording: Wording | None = None,
+        ask_unknown_again: bool = False,
     ) -> None:
+        """``start``: the facts known so far; a fact given as null (``is_operator: null``) was
+        answered "unknown" in an earlier session and is not asked again unless
+        ``ask_unknown_again``."""
         self.book = book or default_rulebook()
         self.wording = wording or default_wording()
         self.as_of, self.readings = as_of, readings
         self._base = scenario_data(start) if isinstance(start, Scenario) else copy.deepcopy(dict(start or {}))
+        self._unknown_before = frozenset() if ask_unknown_again else unknown_facts(self._base)
         self._steps: list[Step] = []
         self._scenario = parse_scenario(copy.deepcopy(self._base))
 
@@ -79,9 +84,18 @@ class Interview:
 
     @property
     def skip(self) -> frozenset[str]:
-        """Facts whose latest answer is "unknown" or "disputed": asked once, never again."""
-        latest = {s.fact: s.answer for s in self._steps}
+        """Facts whose latest answer is "unknown" or "disputed" (in this session or, given as
+        null, in the starting scenario): asked once, never again."""
+        latest: dict[str, object] = dict.fromkeys(self._unknown_before, Special.UNKNOWN)
+        latest.update((s.fact, s.answer) for s in self._steps)
         return frozenset(fact for fact, answer in latest.items() if isinstance(answer, Special))
+
+    def pending(self) -> list[Question]:
+        """The facts the outcome still depends on, asked or not: when nothing is left to ask,
+        these are the facts answered "unknown" that could still change it."""
+        return next_questions(
+            self._scenario, as_of=self.as_of, readings=self.readings, book=self.book, wording=self.wording
+        )
 
     def evaluation(self) -> Evaluation:
         return evaluate(self.book, self._scenario, as_of=self.as_of, readings=self.readings)
@@ -166,8 +180,15 @@ class Interview:
         )
 
     def data(self) -> dict[str, Any]:
-        """The scenario built so far, as plain data (for ``--save``)."""
-        return scenario_data(self._scenario)
+        """The scenario built so far, as plain data (for ``--save``); a fact answered "unknown"
+        or "disputed" and still unknown is kept as null, so that a resumed interview does not
+        ask it again."""
+        data = scenario_data(self._scenario)
+        for path in sorted(self.skip, key=list(FACTS).index):
+            if FACTS[path].get(self._scenario) is None:
+                section, _, name = path.partition(".")
+                data.setdefault(section, {})[name] = None
+        return data
 
     def _dispute_records(self, fact: str) -> tuple[tuple[str, object], ...]:
         if not self.presumable(fact):
@@ -225,6 +246,17 @@ def _put(data: dict[str, Any], path: str, value: object) -> None:
     if not isinstance(part, dict):
         raise InputError(f"expected a mapping of fields, got {type(part).__name__}", section)
     part[name] = value
+
+
+def unknown_facts(data: Mapping[str, Any]) -> frozenset[str]:
+    """The facts given as null in scenario data: answered "unknown" in an earlier session."""
+    return frozenset(
+        f"{section}.{name}"
+        for section, part in data.items()
+        if isinstance(part, Mapping)
+        for name, value in part.items()
+        if value is None and f"{section}.{name}" in FACTS and not FACTS[f"{section}.{name}"].derived
+    )
 
 
 def scenario_data(scenario: Scenario) -> dict[str, Any]:
