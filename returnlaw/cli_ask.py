@@ -162,7 +162,7 @@ class _View:
             while (question := self.session.next_question()) is not None:
                 self.show(question)
                 used.add(question.fact)
-                answer = answers.get(question.fact, Special.UNKNOWN)
+                answer = answers.get(question.fact, Special.NOT_GIVEN)
                 if question.fact not in answers:
                     self.out.print(Text(f"  ({self.ui('no_answer')})", style="dim"))
                 step = self.session.answer(question.fact, answer)
@@ -235,7 +235,7 @@ class _View:
 
     def label(self, step: Step) -> str:
         if isinstance(step.answer, Special):
-            return self.ui(step.answer.value)
+            return self.ui("unknown" if step.answer is Special.NOT_GIVEN else step.answer.value)
         entry = self.wording.facts[step.fact]
         if entry.kind == "yes_no":
             return self.wording.yes_no["yes" if step.answer else "no"](self.lang)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import locale
 import os
 
@@ -58,6 +59,16 @@ def default_lang() -> str:
             return "zh" if value.lower().startswith("zh") else "en"
     code = locale.getlocale()[0] or ""
     return "zh" if code.lower().startswith("zh") else "en"
+
+
+def zh_date(value: dt.date | str) -> str:
+    """A date (or moment) as Chinese prose writes it: 2024年1月12日 (18:30 when a time is known)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value) if "T" in value or " " in value else dt.date.fromisoformat(value)
+    text = f"{value.year}年{value.month}月{value.day}日"
+    if isinstance(value, dt.datetime):
+        text += f"{value.hour}时" + (f"{value.minute}分" if value.minute else "")
+    return text
 
 
 _DIGITS = "零一二三四五六七八九"

@@ -50,6 +50,8 @@ class YesNoLabel(Label):
 
 class FactWording(_Strict):
     kind: Kind
+    label: Label | None = None  # a short name for the fact in decisions and reports (default: the question)
+    unit: Label | None = None  # a number's unit (元, 小时, 日)
     zh: str = Field(min_length=1)
     en: str = Field(min_length=1)
     help_zh: str = Field(min_length=1)
@@ -62,6 +64,12 @@ class FactWording(_Strict):
 
     def help(self, lang: str) -> str:
         return self.help_zh if lang == "zh" else self.help_en
+
+    def name(self, lang: str) -> str:
+        """The fact's short name: its label, else its question without the question mark."""
+        if self.label is not None:
+            return self.label(lang)
+        return self.text(lang).rstrip("？?")
 
 
 class Keywords(_Strict):

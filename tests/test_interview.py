@@ -9,6 +9,7 @@ import io
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -349,6 +350,18 @@ def test_back_undoes_an_answer_and_what_its_dispute_recorded():
         ("dispute.hours_held", "17.5", 17.5),
         ("promise.return_days", "15", 15),
         ("delivery.signed_at", "2024-01-12 18:30", dt.datetime(2024, 1, 12, 18, 30)),
+        ("delivery.signed_at", "2024/1/12", dt.date(2024, 1, 12)),
+        ("delivery.signed_at", "2024年1月12日", dt.date(2024, 1, 12)),
+        ("delivery.signed_at", "２０２４年１月１２日", dt.date(2024, 1, 12)),
+        ("delivery.signed_at", "1月12日", dt.date(2024, 1, 12)),  # the year of the purchase
+        ("delivery.signed_at", "1/12 18:30", dt.datetime(2024, 1, 12, 18, 30)),
+        ("delivery.signed_at", "2024年1月12日18时30分", dt.datetime(2024, 1, 12, 18, 30)),
+        ("delivery.signed_at", "1月12日 下午6点半", dt.datetime(2024, 1, 12, 18, 30)),
+        ("return.notice_sent_at", "1月13日 下午6点", dt.datetime(2024, 1, 13, 18, 0)),
+        ("dispute.hours_held", "17小时", 17),
+        ("payment.amount_paid", "¥5,999.00元", Decimal("5999.00")),
+        ("buyer.purpose", "生活消费（自用或家用）", "personal_consumption"),
+        ("buyer.purpose", "business use", "business"),
     ],
 )
 def test_answers_are_read_in_either_language_by_number_label_or_value(fact, text, value):
@@ -362,11 +375,15 @@ def test_answers_are_read_in_either_language_by_number_label_or_value(fact, text
     [
         ("item.custom_made", "maybe", "item.custom_made: answer yes or no"),
         ("buyer.purpose", "9", "buyer.purpose: '9' is not one of the choices"),
-        ("buyer.purpose", "busines", "did you mean 'business'"),
+        ("buyer.purpose", "busines", "did you mean 'business use'"),
         ("dispute.hours_held", "many", "dispute.hours_held: expected a number"),
         ("promise.return_days", "3", "return_days: must be at least 7"),
         ("return.notice_sent_at", "2024-01-01", "before purchase.date"),
-        ("delivery.signed_at", "12/01/2024", "expected a date"),
+        ("delivery.signed_at", "12/01/2024", "could be day/month or month/day"),
+        ("delivery.signed_at", "2024年2月30日", "is not a real date"),
+        ("delivery.signed_at", "1月2日", "falls before the purchase date (2024-01-10): which year?"),
+        ("purchase.date", "1月2日", "has no year: which year?"),
+        ("buyer.purpose", "shopping", "1. personal or household use; 2. business use; 3. speculation or resale"),
         ("delivery.signed_at", "2999-01-01", "in the future"),
         ("gifts.any_unreturned", "yes", "not a fact the interview can ask"),
         ("item.custom_mad", "yes", "did you mean 'item.custom_made'"),
