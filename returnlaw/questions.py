@@ -129,13 +129,14 @@ class Wording(_Strict):
     def help_line(self, fact: str, lang: str, book: RuleBook) -> str:
         """The help text followed by its citations, written the way ``lang`` cites law."""
         entry = self.facts[fact]
-        cites = "; ".join(_cite(ref, book, lang) for ref in entry.cite)
+        cites = ("、" if lang == "zh" else "; ").join(_cite(ref, book, lang) for ref in entry.cite)
+        if lang == "zh":
+            return f"{entry.help(lang).rstrip('。')}（{cites}）。"
         return f"{entry.help(lang)} ({cites})"
 
 
 def _cite(ref: str, book: RuleBook, lang: str) -> str:
-    inst = book.instruments.get(ref.split(" ")[0])
-    return cite_text(ref, inst.short_zh, inst.short_en, lang) if inst else ref
+    return cite_text(ref, book.instruments.get(ref.split(" ")[0]), lang)
 
 
 _INTERFACE_KEYS = frozenset(
@@ -159,6 +160,7 @@ _INTERFACE_KEYS = frozenset(
         "presumed",
         "reading",
         "saved",
+        "depends_on",
         "format_date",
         "format_moment",
         "format_number",
