@@ -75,7 +75,7 @@ WORDS: dict[str, dict[str, str]] = {
     "decided": {"zh": "裁判日期{day}", "en": "decided {day}"},
     "reported": {"zh": "报道日期{day}", "en": "reported {day}"},
     "no_date": {"zh": "日期未报道", "en": "date not reported"},
-    "reliability": {"zh": "可靠性{grade}", "en": "reliability {grade}"},
+    "reliability": {"zh": "可靠性：{grade}", "en": "reliability {grade}"},
     "cites": {"zh": "法院引用", "en": "cites"},
     "not_encoded": {"zh": "（未编码）", "en": " (not encoded)"},
     "law_as_of": {"zh": "适用规定的日期", "en": "law as of"},
@@ -315,12 +315,12 @@ def _stats_tables(stats: Stats, lang: str, book: RuleBook) -> Group:
     topics = WORDS_TOPICS
     tables = []
     for title, groups, name in (
-        ("by_category", stats.by_category, lambda k: words.value("item.category", k)),
+        ("by_category", stats.by_category, lambda k: words.value("item.category", None if k == "unknown" else k)),
         ("by_topic", stats.by_topic, lambda k: topics.get(k, {}).get(lang, k)),
         (
             "by_provision",
             stats.by_provision,
-            lambda k: _refs([k], book, lang) if " " in k else _w("no_provision", lang),
+            lambda k: _refs([k], book, lang) if " " in k else _w("none", lang),
         ),
         ("by_expected", stats.by_expected, lambda k: _outcome(k, lang, book).plain),
     ):
@@ -400,11 +400,12 @@ def _print_explain(out: Console, run: Run, book: RuleBook, lang: str, as_json: b
         _w("reported", lang, day=_case_day(case.reported, lang)) if case.reported else "",
     ]
     when = sep.join(x for x in dates if x) or _w("no_date", lang)
-    sources = "；".join(f"{s.url}（{s.grade.value}）" for s in case.sources)
+    sources = "；".join(f"{s.url}（{_grade(s.grade.value, lang)}）" for s in case.sources)
     head = Group(
         Text(f"{case.id} — {title}", style="bold"),
         Text(
-            f"{_court(case, lang)}{sep}{when}{sep}{_w('reliability', lang, grade=case.reliability.value)}", style="dim"
+            sep.join((_court(case, lang), when, _w("reliability", lang, grade=_grade(case.reliability.value, lang)))),
+            style="dim",
         ),
         Text(sources, style="dim"),
     )
@@ -443,6 +444,14 @@ def _print_explain(out: Console, run: Run, book: RuleBook, lang: str, as_json: b
     out.print(mediator_view(book, decision, run.evaluation.scenario, lang, full=full))
 
 
+# Source grades (case files: A best, D worst) as Chinese documents grade: 甲乙丙丁.
+GRADES_ZH = {"A": "甲", "B": "乙", "C": "丙", "D": "丁"}
+
+
+def _grade(grade: str, lang: str) -> str:
+    return GRADES_ZH.get(grade, grade) if lang == "zh" else grade
+
+
 def _case_day(value: Any, lang: str) -> str:
     """A case's date as reported: a day, or only a year or month (2024, 2024-06)."""
     if isinstance(value, dt.date):
@@ -458,8 +467,10 @@ def _print_whatifs(out: Console, results: list[WhatIf], lang: str, as_json: bool
     if as_json:
         print(json.dumps([_whatif_json(w) for w in results], ensure_ascii=False, indent=2))
     else:
-        heads = [_w(k, lang) for k in ("id", "expected", "before", "after", "agree")]
-        table = Table(*heads, title=_w("whatif", lang), title_justify="left")
+        table = Table(title=_w("whatif", lang), title_justify="left")
+        table.add_column(_w("id", lang), no_wrap=True)
+        for key in ("expected", "before", "after", "agree"):
+            table.add_column(_w(key, lang), overflow="fold")
         for w in results:
             table.add_row(
                 w.after.case.id,

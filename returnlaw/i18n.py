@@ -8,7 +8,7 @@ import functools
 import locale
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from typing import Any
@@ -50,12 +50,30 @@ def reading_value(name: str, value: str, lang: str, short: bool = False) -> str:
     return entry["short"][lang] if short and "short" in entry else entry[lang]
 
 
-def note_text(note: str, lang: str) -> str:
-    """A note the evaluator wrote (in English) in ``lang``: the known notes are translated."""
+def note_text(note: str, lang: str, fact_name: Callable[[str], str] | None = None) -> str:
+    """A note the evaluator or replay wrote (in English) in ``lang``: the known notes are
+    translated, with their dates, facts (``fact_name``) and spans in the language's words."""
     for start, entry in _data()["notes"].items():
         if note.startswith(start):
             return entry[lang]
+    for pattern in _data().get("note_patterns", ()):
+        match = re.match(pattern["match"], note)
+        if match is not None:
+            return pattern[lang].format(**_note_values(match.groupdict(), lang, fact_name))
     return note
+
+
+def _note_values(values: dict[str, str], lang: str, fact_name: Callable[[str], str] | None) -> dict[str, str]:
+    out = dict(values)
+    if "day" in values:
+        out["day"] = show_date(dt.date.fromisoformat(values["day"]), lang)
+    if "facts" in values and fact_name is not None:
+        names = [fact_name(p.strip()) for p in values["facts"].split(",")]
+        out["facts"] = ("、" if lang == "zh" else ", ").join(names)
+    if "span" in values and lang == "zh":
+        number, unit = values["span"].split()
+        out["span"] = f"{number}{'小时' if unit == 'hours' else '日'}"
+    return out
 
 
 _CITE = re.compile(r"\{cite:([^}]+)\}")

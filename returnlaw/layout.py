@@ -28,7 +28,8 @@ NO_LINE_END = set("（《「『【〈“‘([{")
 _ATOM = re.compile(
     r"\d{4}年\d{1,2}月\d{1,2}日(?:\d{1,2}时(?:\d{1,2}分)?)?"  # 2024年1月12日18时30分
     r"|\d{1,2}月\d{1,2}日"
-    r"|[¥￥]?[\d][\d,.:/\-]*(?:元|日|小时|天|分钟|分|时|个|件|项|年|月|%|cm|kg)?"  # 5,999.00元, 17小时, 2024-01-12
+    r"|\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2})?"  # 2024-01-12, 2024-01-12 18:30
+    r"|[¥￥]?\d[\d,.:/]*(?:元|日|小时|天|分钟|分|时|个|件|项|%)?"  # 5,999.00元, 17小时
     r"|[A-Za-z][A-Za-z0-9_.'/\-]*"  # an English word or an id
     r"|\s+"
     r"|."
@@ -47,7 +48,10 @@ def atoms(text: str) -> list[str]:
             continue
         piece = carry + piece
         carry = ""
-        if glued and not piece.isspace() and piece[0] in NO_LINE_START and not glued[-1].isspace():
+        if glued and not piece.isspace() and piece[0] in NO_LINE_START:
+            if glued[-1].isspace() and len(glued) > 1:  # "word ，": keep the mark with the word
+                space = glued.pop()
+                glued[-1] += space
             glued[-1] += piece
         else:
             glued.append(piece)

@@ -20,7 +20,7 @@ from typing import Any
 from .decision import DeadlineOut, Decision, ObligationOut, Reason
 from .evaluator import evaluate
 from .facts import FACTS
-from .i18n import money, note_text, reading_name, reading_value, rmb_upper, show_date, t
+from .i18n import money, note_text, reading_name, reading_value, rmb_upper, show_date, t, words
 from .interview.probes import assign
 from .questions import Wording, default_wording
 from .rulebook import RuleBook
@@ -118,11 +118,14 @@ class Words:
 
     def fact(self, path: str) -> str:
         entry = self.wording.facts.get(path)
-        return entry.name(self.lang) if entry else path
+        if entry is not None:
+            return entry.name(self.lang)
+        derived = words("derived_facts").get(path)
+        return derived[self.lang] if derived else path
 
     def question(self, path: str) -> str:
         entry = self.wording.facts.get(path)
-        return entry.text(self.lang) if entry else path
+        return entry.text(self.lang) if entry else self.fact(path)
 
     def value(self, path: str, value: object) -> str:
         if value is None:
@@ -196,7 +199,7 @@ def summarise(
         (reading_name(name, lang), reading_value(name, str(value), lang), reading_value(name, str(value), lang, True))
         for name, value in decision.readings.model_dump(mode="json").items()
     ]
-    summary.notes = [note_text(n, lang) for n in decision.notes]
+    summary.notes = [note_text(n, lang, words.fact) for n in decision.notes]
     summary.provisions = {ref: text(c.zh, c.en) for ref, c in decision.citations.items()}
     return summary
 
