@@ -121,6 +121,7 @@ class Citer:
         self.instruments, self.lang, self.style = instruments, lang, citation_style()
         self.first_in_full = first_in_full
         self.named: set[str] = set()
+        self.cited: list[str] = []  # every provision cited so far, in the order first cited
 
     def title(self, instrument: str) -> str:
         """The instrument's name at this point of the document (full the first time)."""
@@ -148,7 +149,9 @@ class Citer:
     def cites(self, refs: Iterable[str]) -> str:
         """Several provisions, those of one instrument together: 《…》第十条第一款、第二款、第十三条."""
         groups: list[tuple[str, list[Ref]]] = []
-        for text in dict.fromkeys(refs):
+        refs = list(dict.fromkeys(refs))
+        self.cited += [r for r in refs if r not in self.cited]
+        for text in refs:
             ref = parse_ref(text)
             if ref is None:
                 groups.append((text, []))

@@ -130,23 +130,12 @@ class Renderer:
             return
         doc.gap().add(self._t("reasons"), style="bold cyan")
         shown = self._shown
-        for i, reason in enumerate(self._ordered(s), start=1):
+        for i, reason in enumerate(s.reasons, start=1):
             line = self._end(reason.text.rstrip("。") + self._paren(citer.cites(reason.refs)))
             doc.add(f"{ordinal(i, self.lang)}{line}", hanging="    ")
             rule = self.book.rules.get(reason.rule)
             if rule is not None and not rule.exception_to:  # the texts the outcome rests on
                 self._texts(doc, s, reason.refs, shown)
-
-    def _ordered(self, s: Summary) -> list:
-        """Scope, the right, intactness; within each, the conclusion before the exceptions that
-        cleared its way."""
-        rank = {g: i for i, g in enumerate(GROUP_ORDER)}
-
-        def key(line) -> tuple[int, bool]:
-            rule = self.book.rules.get(line.rule)
-            return (rank.get(rule.group, 9), bool(rule.exception_to)) if rule else (9, True)
-
-        return sorted(s.reasons, key=key)
 
     def _texts(self, doc: Doc, s: Summary, refs: Sequence[str], shown: set[str]) -> None:
         """Each provision's text, the first time it is cited."""

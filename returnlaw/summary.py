@@ -180,7 +180,9 @@ def summarise(
     )
     deciding = _deciding(decision)
     summary.reasons = [
-        Line(text(r.title_zh, r.title_en), tuple(r.cite), r.rule) for r in deciding if r.group != "presumptions"
+        Line(text(r.title_zh, r.title_en), tuple(r.cite), r.rule)
+        for r in _in_order(deciding, book)
+        if r.group != "presumptions"
     ]
     if outcome in ("not_returnable", OUT_OF_SCOPE):
         summary.verdict_reason = _verdict_reason(decision, deciding, text)
@@ -223,6 +225,18 @@ def _deciding(decision: Decision) -> list[Reason]:
     if decision.outcome != UNDETERMINED:
         return list(deciding_reasons(decision))
     return [r for r in decision.reasons if r.status == "applied" and r.group in _OUTCOME_GROUPS[:3]]
+
+
+def _in_order(reasons: list[Reason], book: RuleBook) -> list[Reason]:
+    """Scope, the right, intactness; within each, the conclusion before the exceptions that
+    cleared its way."""
+    rank = {g: i for i, g in enumerate(_OUTCOME_GROUPS)}
+
+    def key(r: Reason) -> tuple[int, bool]:
+        rule = book.rules.get(r.rule)
+        return rank.get(r.group, len(rank)), bool(rule.exception_to) if rule else True
+
+    return sorted(reasons, key=key)
 
 
 def _verdict_reason(decision: Decision, deciding: list[Reason], text) -> Line | None:
