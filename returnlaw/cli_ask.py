@@ -35,7 +35,7 @@ from .layout import Doc
 from .loader import load_rulebook
 from .questions import check_against, default_wording
 from .readings import parse_reading_assignments
-from .render import OUTCOME_STYLE, mediator_view, ordinal
+from .render import OUTCOME_STYLE, mediator_view
 
 EXIT_DECIDED, EXIT_UNDETERMINED = 0, 1
 Handler = Callable[[argparse.Namespace, Console], int]
@@ -316,10 +316,7 @@ class _View:
         if not pending:
             self.out.print(Text(self.ui("no_more"), style="yellow"))
             return
-        doc = Doc().add(self.ui("depends_on"), style="yellow")
-        for i, question in enumerate(pending, start=1):
-            doc.add(f"{ordinal(i, self.lang)}{question.text(self.lang)}", indent="  ", hanging="    ")
-        self.out.print(doc)
+        self.out.print(Doc().add(self.ui("depends_on"), style="yellow"))  # the decision below lists them
 
     def answer_label(self, step: Step) -> str:
         if isinstance(step.answer, Special):

@@ -224,7 +224,7 @@ def _deciding(decision: Decision) -> list[Reason]:
 
     if decision.outcome != UNDETERMINED:
         return list(deciding_reasons(decision))
-    return [r for r in decision.reasons if r.status == "applied" and r.group in _OUTCOME_GROUPS[:3]]
+    return [r for r in decision.reasons if r.status == "applied" and r.group in _OUTCOME_GROUPS]
 
 
 def _in_order(reasons: list[Reason], book: RuleBook) -> list[Reason]:

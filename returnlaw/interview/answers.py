@@ -89,8 +89,9 @@ def _choice(wording: Wording, fact: str, answer: object) -> str:
             return value
     by_label = {labels[v].en: v for v in values} | {labels[v].zh: v for v in values} | {v: v for v in values}
     hint = closest(text, list(by_label))
+    numbered = list(enumerate(values, start=1))
     listed = {
-        lang: "; ".join(f"{i}. {labels[v](lang)}" for i, v in enumerate(values, start=1)) for lang in ("en", "zh")
+        lang: sep.join(f"{i}. {labels[v](lang)}" for i, v in numbered) for lang, sep in (("en", "; "), ("zh", "；"))
     }
     if hint is not None:
         value = by_label[hint]
