@@ -4,7 +4,6 @@ Markdown, a self-contained HTML page or PDF. Exit 0 decided, 1 undetermined, 2 b
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .api import default_rulebook
+from .cli import _date  # the same date argument as check
 from .evaluator import UNDETERMINED, evaluate
 from .i18n import LANGS, default_lang, t
 from .inputs import read_scenario_file
@@ -22,13 +22,6 @@ from .report import FORMATS, report_format, write_report
 from .summary import reference_day
 
 Handler = Callable[[argparse.Namespace, Console], int]
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def register(sub: Any) -> dict[str, Handler]:

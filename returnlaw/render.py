@@ -116,8 +116,8 @@ class Renderer:
     def headline(self, doc: Doc, s: Summary, citer: Citer) -> None:
         template = words("outcomes")[s.verdict][self.lang]
         reason = ""
-        if s.verdict_reason is not None:
-            reason = s.verdict_reason.text + self._paren(citer.cites(s.verdict_reason.refs))
+        if s.verdict_reason is not None:  # its provisions are cited with the reasons below
+            reason = s.verdict_reason.text
         sentence = fill(template, citer, reason=reason.rstrip("。"))
         line = Text(f"{self._t('outcome')}{self._colon()}", style="bold")
         line.append(sentence, style=OUTCOME_STYLE.get(s.outcome, "bold"))
@@ -134,7 +134,7 @@ class Renderer:
             line = self._end(reason.text.rstrip("。") + self._paren(citer.cites(reason.refs)))
             doc.add(f"{ordinal(i, self.lang)}{line}", hanging="    ")
             rule = self.book.rules.get(reason.rule)
-            if rule is not None and not rule.exception_to:  # the texts the outcome rests on
+            if rule is not None and rule.effect is not None:  # a conclusion, not an exception that only defeats
                 self._texts(doc, s, reason.refs, shown)
 
     def _texts(self, doc: Doc, s: Summary, refs: Sequence[str], shown: set[str]) -> None:

@@ -181,8 +181,8 @@ def _view(s: Summary, citer: Citer, book: RuleBook, lang: str) -> Section:
     section = Section(_w("view", lang))
     template = words("outcomes")[s.verdict][lang]
     reason = ""
-    if s.verdict_reason is not None:
-        reason = s.verdict_reason.text.rstrip("。") + _paren(citer.cites(s.verdict_reason.refs), lang)
+    if s.verdict_reason is not None:  # its provisions are cited with the reasons below
+        reason = s.verdict_reason.text.rstrip("。")
     outcome = fill(template, citer, reason=reason)
     if s.open_questions:
         outcome += (
