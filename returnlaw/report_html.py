@@ -60,9 +60,15 @@ svg text.today { fill: #1f5f9e; }
 .closing { margin-top: 6mm; }
 .provisions dt { font-weight: 600; margin-top: 2mm; }
 .provisions dd { margin: 0 0 1mm 2em; font-size: 10pt; }
-section, figure, table, .sign { break-inside: avoid; }
-h2 { break-after: avoid; }
-@media print { body { padding: 0; max-width: none; } .banner { break-inside: avoid; } a { color: inherit; } }
+tr, li, figure, .sign, .banner, dt, dd { break-inside: avoid; }
+h2, dt { break-after: avoid; }
+thead { display: table-header-group; }
+p { orphans: 2; widows: 2; }
+@media print {
+  body { padding: 0; max-width: none; font-size: 10.5pt; line-height: 1.6; }
+  th, td { padding: .6mm 1.6mm; }
+  a { color: inherit; }
+}
 """
 
 
