@@ -51,6 +51,12 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _count(text: str) -> int:
+    if not (text.isdigit() and int(text) <= 64):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 0 to 64")
+    return int(text)
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -95,7 +101,10 @@ def register(sub: Any) -> dict[str, Handler]:
     limits.add_argument("--keep-alive", type=_seconds, default=None, help="seconds an idle connection stays open (5)")
     limits.add_argument("--concurrency", type=_positive, default=None, help="requests in progress before 503 (32)")
     limits.add_argument("--max-connections", type=_positive, default=None, help="open connections (512)")
-    limits.add_argument("--threads", type=_positive, default=None, help="worker threads (8)")
+    limits.add_argument("--threads", type=_positive, default=None, help="worker threads for deciding (8)")
+    limits.add_argument(
+        "--processes", type=_count, default=None, help="worker processes reading bodies (2; 0: in threads)"
+    )
     return {"audit": cmd_audit, "batch": cmd_batch, "serve": cmd_serve}
 
 
@@ -244,7 +253,8 @@ def cmd_serve(args: argparse.Namespace, out: Console) -> int:
         from .server_limits import Limits, listen, uvicorn_config
     except ModuleNotFoundError as err:
         raise InputError(f"the HTTP service needs {err.name}: pip install 'returnlaw[server]'") from None
-    names = ("max_body", "body_timeout", "header_timeout", "keep_alive", "concurrency", "max_connections", "threads")
+    names = ("max_body", "body_timeout", "header_timeout", "keep_alive", "concurrency", "max_connections")
+    names += ("threads", "processes")
     limits = Limits(**{name: getattr(args, name) for name in names if getattr(args, name) is not None})
     try:
         sock = listen(args.host, args.port)

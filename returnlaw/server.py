@@ -6,8 +6,9 @@ The request and response bodies are the library's own pydantic models, so the Op
 Errors have one JSON shape (``server_errors``); limits on size, time and concurrency are in
 ``server_limits``.
 
-The event loop only moves bytes: reading a body (JSON or YAML), validating it, wording its problems
-and deciding run in a bounded pool of worker threads, so one heavy request does not stall others.
+The event loop only moves bytes: reading a body (JSON or YAML), validating it and wording its
+problems run in a pool of worker processes (``server_bodies``), deciding in a bounded pool of worker
+threads, so one heavy request does not stall the others.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -30,18 +31,17 @@ from .api import default_rulebook
 from .audit import ListingAudit, ProductListing, audit_listing
 from .decision import CitationOut, Decision, cite_out, decision_json
 from .evaluator import evaluate
-from .inputs import FUTURE_TOLERANCE, InputError, check_not_future, load_data
+from .inputs import FUTURE_TOLERANCE, InputError, check_not_future
 from .loader import load_rulebook
 from .periods import CalendarCoverageError, Counting
 from .problems import Problem, problems
 from .readings import BurdenOfProof, Readings
 from .rulebook import RuleBook
-from .scenario import Scenario, parse_day
+from .scenario import Scenario
+from .server_bodies import BODIES, BodyReader, Checked, Day, TimelineRequest
 from .server_limits import Gate, Limits, lifespan
-from .timeline import Timeline, TimelineAudit, audit_timeline
+from .timeline import TimelineAudit, audit_timeline
 
-# A date parameter read as the scenario's dates are: YYYY-MM-DD text only (never a number).
-Day = Annotated[dt.date, BeforeValidator(parse_day)]
 LATEST_TODAY = dt.date.max - FUTURE_TOLERANCE  # "today" needs room for the tolerance after it
 TODAY_DOC = (
     "the reference day for 'in the future' (an event may lie at most one day after it) and for "
@@ -79,24 +79,6 @@ class Health(BaseModel):
     rules: int
 
 
-class TimelineRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    events: Timeline
-    scenario: Scenario | None = None
-    today: Day | None = None
-    as_of: Day | None = None
-    readings: Readings = Readings()
-
-
-# The model of each route's JSON body: read and validated in a worker thread before FastAPI sees it.
-BODIES: dict[str, type[BaseModel]] = {
-    "/decide": Scenario,
-    "/audit/listing": ProductListing,
-    "/audit/timeline": TimelineRequest,
-}
-
-
 def create_app(
     *,
     rules_dir: str | None = None,
@@ -124,6 +106,7 @@ def create_app(
         lifespan=lifespan(limits),
     )
     app.router.route_class = LibraryJSONRoute
+    app.state.bodies = BodyReader(limits.processes)
     _add_error_handlers(app)
     _add_routes(app, book, today)
     offline_docs(app)
@@ -152,9 +135,10 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def refused(request: Request, exc: InputError) -> JSONResponse:
         return errors.error_response(errors.RULE_REFUSAL, [_problem(exc)])
 
-    @app.exception_handler(BadBody)
-    async def unreadable(request: Request, exc: BadBody) -> JSONResponse:
-        return errors.error_response(errors.SCHEMA_VIOLATION, [_problem(exc.error)])
+    @app.exception_handler(BodyRefused)
+    async def refused_body(request: Request, exc: BodyRefused) -> JSONResponse:
+        checked = exc.checked
+        return errors.error_response(checked.status, checked.problems, omitted=checked.omitted)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -179,68 +163,34 @@ def _problem(exc: InputError) -> Problem:
     return Problem(field=exc.field, reason=reason)
 
 
-class BadBody(HTTPException):
-    """A body the library's reader refuses (FastAPI passes HTTPExceptions through untouched)."""
-
-    def __init__(self, error: InputError) -> None:
-        super().__init__(status_code=errors.SCHEMA_VIOLATION, detail=str(error))
-        self.error = error
-
-
 # -- bodies ------------------------------------------------------------------------------------------
 
 
-def read_body(body: bytes, model: type[BaseModel]) -> Any:
-    """The body as data, read by the library's reader (keys given twice, nesting and long numbers
-    refused) and checked against ``model``; runs in a worker thread. FastAPI validates the data again
-    on the event loop, which is cheap once it is known to be valid (a valid body is small)."""
-    try:
-        data = load_data(body, "body")
-    except InputError as err:
-        raise BadBody(err) from None
-    for attempt in range(2):
-        try:
-            model.model_validate(data)
-            return data
-        except ValidationError as err:
-            found = err.errors(include_url=False)
-            if attempt == 0 and whole_numbers_where_integers(data, found):
-                continue  # validate again with those numbers read as integers
-            raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in found]) from None
-    raise AssertionError("unreachable")
+class BodyRefused(Exception):
+    """A body that does not match its model, or that the reader cannot read (``Checked``)."""
 
-
-def whole_numbers_where_integers(data: Any, found: list[Any]) -> bool:
-    """JSON has one kind of number: where the model wants an integer, ``10.0`` and ``1e1`` are 10, as
-    JSON Schema counts them (the library's strict models refuse a float). Changes ``data`` in place;
-    True if it changed anything. Only those places change: an amount keeps its form (``300.0``)."""
-    changed = False
-    for error in found:
-        value = error.get("input")
-        if error["type"] == "int_type" and isinstance(value, float) and value.is_integer() and error["loc"]:
-            *path, last = error["loc"]
-            holder = data
-            for step in path:
-                holder = holder[step]
-            holder[last] = int(value)
-            changed = True
-    return changed
+    def __init__(self, checked: Checked) -> None:
+        super().__init__(checked.status)
+        self.checked = checked
 
 
 class _LibraryJSONRequest(Request):
-    async def read_as(self, model: type[BaseModel]) -> None:
+    async def read_with(self, reader: BodyReader) -> None:
         body = await self.body()
         if body:  # an empty body: FastAPI reports it as missing
-            self._json = await run_in_threadpool(read_body, body, model)
+            checked = await reader.check(body, self.url.path)
+            if checked.status != 200:
+                raise BodyRefused(checked)
+            self._json = checked.data
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            raise RuntimeError("a JSON body is read by read_as() first")
+            raise RuntimeError("a JSON body is read by read_with() first")
         return self._json
 
 
 class LibraryJSONRoute(APIRoute):
-    """Routes whose JSON bodies are read by returnlaw's own reader, in a worker thread."""
+    """Routes whose JSON bodies are read and checked by returnlaw's reader in a worker process."""
 
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         handler = super().get_route_handler()
@@ -253,7 +203,7 @@ class LibraryJSONRoute(APIRoute):
                 if media != "application/json":
                     reason = f"send the body as JSON with Content-Type: application/json (got {media or 'none'!r})"
                     return errors.one_problem(415, reason)
-                await request.read_as(model)
+                await request.read_with(request.app.state.bodies)
             return await handler(request)
 
         return read_with_library
@@ -317,7 +267,7 @@ def _add_routes(app: FastAPI, book: RuleBook, pinned: dt.date | None) -> None:
         responses=errors.ALWAYS,
         summary="Every rule with its citations and dates",
     )
-    def rules() -> Response:
+    async def rules() -> Response:  # precomputed: no work, so no worker thread
         return Response(listed, media_type="application/json")
 
     @app.get(
@@ -326,17 +276,19 @@ def _add_routes(app: FastAPI, book: RuleBook, pinned: dt.date | None) -> None:
         responses={404: errors.NO_RULE, **errors.ALWAYS},
         summary="One rule as written, with the text of the provisions it cites",
     )
-    def rule(rule_id: str) -> Response:
+    async def rule(rule_id: str) -> Response:
         found = details.get(rule_id)
         if found is None:
             return errors.one_problem(404, f"no rule {rule_id[:100]!r}; see GET /rules", "rule_id")
         return Response(found, media_type="application/json")
 
-    health = Health(status="ok", version=_version(), api_version=app.version, rules=len(book.rules))
+    health = _json_bytes(
+        Health(status="ok", version=_version(), api_version=app.version, rules=len(book.rules)).model_dump()
+    )
 
     @app.get("/health", response_model=Health, responses=errors.ALWAYS, summary="Whether the service is up")
-    def healthy() -> Health:
-        return health
+    async def healthy() -> Response:
+        return Response(health, media_type="application/json")
 
 
 def _json_bytes(data: Any) -> bytes:

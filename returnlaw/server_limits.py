@@ -50,7 +50,8 @@ class Limits:
     max_header_bytes: int = 16_384  # the request line and headers together
     concurrency: int = 32  # requests in progress; more are answered 503
     max_connections: int = 512  # open connections; past it uvicorn answers 503 (plain text)
-    threads: int = 8  # worker threads for parsing, validating and deciding
+    threads: int = 8  # worker threads for deciding
+    processes: int = 2  # worker processes for reading and checking bodies; 0: in worker threads
 
     def __post_init__(self) -> None:
         for name in ("max_body", "body_timeout", "header_timeout", "keep_alive", "max_header_bytes"):
@@ -59,6 +60,8 @@ class Limits:
         for name in ("concurrency", "max_connections", "threads"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)!r}")
+        if self.processes < 0:
+            raise ValueError(f"processes must be at least 0, got {self.processes!r}")
 
 
 def uvicorn_config(app: Any, limits: Limits, *, log_level: str = "info") -> uvicorn.Config:
@@ -92,14 +95,19 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def lifespan(limits: Limits) -> Callable[[Any], contextlib.AbstractAsyncContextManager[None]]:
-    """The app's lifespan: bound the worker threads (anyio's pool is per event loop)."""
+    """The app's lifespan: bound the worker threads (anyio's pool is per event loop), start the body
+    reader's worker processes before the first request, and stop them at the end."""
 
     @contextlib.asynccontextmanager
-    async def bounded_threads(app: Any) -> AsyncIterator[None]:
+    async def bounded_workers(app: Any) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = limits.threads
-        yield
+        await app.state.bodies.start()
+        try:
+            yield
+        finally:
+            app.state.bodies.close()
 
-    return bounded_threads
+    return bounded_workers
 
 
 class HeaderDeadlineProtocol(H11Protocol):
