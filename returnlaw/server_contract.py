@@ -36,16 +36,16 @@ API_VERSION = "1.0"
 # The text forms the service reads (returnlaw.scenario.parse_moment), within RFC 3339's date-time.
 DATE_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:[0-5]\d(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
 
-RULES_422 = """\
-**422: rules a request that matches this document may still be refused by** (each problem names
-its field):
-- an event (purchase, signing, notice, shipping, receipt, refund) more than one day after `today`
-  (the request's `today`, else the service's date): it has not happened yet;
-- events in an impossible order (for example signing before the purchase, or the seller receiving
-  the goods before they were shipped), and `buyer.returns` more than `buyer.orders`;
-- a listing whose `marking.prominent` contradicts its `marking.placement`;
-- `today` (or a listing's `as_of`) after 9999-12-30, or a date so close to 0001-01-01 or 9999-12-31
-  that its deadlines (or its China time) fall off the calendar."""
+# The rules a request that matches the document may still be refused by (422).
+RULES_422 = (
+    "an event (purchase, signing, notice, shipping, receipt, refund) more than one day after `today` "
+    "(the request's `today`, else the service's date): it has not happened yet",
+    "events in an impossible order (signing before the purchase, the seller receiving the goods before "
+    "they were shipped, ...), or `conduct.return_history.returns` more than its `orders`",
+    "a listing whose `marking.prominent` contradicts its `marking.placement`",
+    "`today` (or a listing's `as_of`) after 9999-12-30, or a date so close to 0001-01-01 or 9999-12-31 "
+    "that its deadlines (or its China time) fall off the calendar",
+)
 
 
 def finish_openapi(app: FastAPI, limits: Limits, bodies: list[type[BaseModel]]) -> None:
@@ -83,6 +83,7 @@ def _operations(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _description(limits: Limits) -> str:
+    rules = "\n".join(f"  - {rule};" for rule in RULES_422)
     return f"""\
 Decisions under the PRC seven-day no-reason return law (七日无理由退货), each citing the provisions
 it rests on. Bodies are JSON (`Content-Type: application/json`); every field of a scenario may be
@@ -92,7 +93,8 @@ omitted, and an omitted fact is unknown.
 `field` is the dotted path of the field at fault (null for the request as a whole). At most
 {MAX_PROBLEMS} problems are listed, `omitted` counts the rest; long texts are clipped.
 - **400**: the request does not match this document.
-- {RULES_422.removeprefix("**422: ").replace(chr(10), chr(10) + "  ")}
+- **422**: it matches this document, but one of these rules refuses it (each problem names its field):
+{rules}
 - **404** unknown path or rule, **405** undeclared method (with `Allow`), **408** the body did not
   arrive within {limits.body_timeout:g} s, **413** a body over {limits.max_body} bytes, **415** a body not
   sent as `application/json`, **503** more than {limits.concurrency} requests in progress (retry after
