@@ -17,6 +17,7 @@ uvicorn = pytest.importorskip("uvicorn")
 
 from returnlaw import decide_json  # noqa: E402
 from returnlaw.server import create_app  # noqa: E402
+from returnlaw.server_limits import Limits  # noqa: E402
 from tests.lawcases import load_cases  # noqa: E402
 
 LIMIT = 64_000
@@ -28,7 +29,7 @@ BODY_TIMEOUT = 0.5
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    app = create_app(max_body=LIMIT, body_timeout=BODY_TIMEOUT, today=TODAY)
+    app = create_app(limits=Limits(max_body=LIMIT, body_timeout=BODY_TIMEOUT, processes=1), today=TODAY)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
