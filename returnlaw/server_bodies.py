@@ -104,13 +104,14 @@ def whole_numbers_where_integers(data: Any, found: list[Any]) -> bool:
     return changed
 
 
-def _ready() -> bool:
-    return True
+def _pid(pause: float) -> int:
+    time.sleep(pause)  # hold the task a moment, so that the next one goes to another worker
+    return os.getpid()
 
 
-def _exit_with_parent() -> None:
-    """In each worker: exit when the service's process is gone (killed, or stopped during start-up)."""
-    parent = os.getppid()
+def _exit_with_parent(parent: int) -> None:
+    """In each worker: exit when the service's process ``parent`` is gone (killed, or stopped while
+    this worker was still starting)."""
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -140,10 +141,14 @@ class BodyReader:
             raise
 
     async def start(self) -> None:
-        """Start every worker process now (at startup), so no request waits for one to start."""
-        if self.processes:
-            pool = self._started()
-            await asyncio.gather(*(asyncio.wrap_future(pool.submit(_ready)) for _ in range(self.processes)))
+        """Start every worker process now (at startup), so no request waits for one to start: until
+        each has answered (a worker still importing takes no task)."""
+        if not self.processes:
+            return
+        pool, seen = self._started(), set()
+        while len(seen) < self.processes:
+            tasks = [asyncio.wrap_future(pool.submit(_pid, 0.05)) for _ in range(self.processes)]
+            seen.update(await asyncio.gather(*tasks))
 
     def close(self) -> None:
         """Stop the workers and wait for them (at shutdown; requests still queued are cancelled)."""
@@ -155,5 +160,7 @@ class BodyReader:
         if self._pool is None:
             # spawn: the server process has threads and an event loop, which a fork would copy
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=_exit_with_parent)
+            self._pool = ProcessPoolExecutor(
+                self.processes, mp_context=context, initializer=_exit_with_parent, initargs=(os.getpid(),)
+            )
         return self._pool
