@@ -74,6 +74,7 @@ def finished(doc: dict[str, Any], limits: Limits, bodies: list[type[BaseModel]])
     _label_values(schemas, bodies)
     _listing_channels(schemas)
     _link_rules(doc)
+    _request_examples(doc)
     return doc
 
 
@@ -253,6 +254,55 @@ def _link_rules(doc: dict[str, Any]) -> None:
             "description": "the first rule listed, in full",
         }
     }
+
+
+# Requests as a platform sends them: shown in /docs, and sent by schemathesis's examples phase.
+REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
+    "/decide": {
+        "summary": "a made-to-measure suit (定作西装), no promise covers it",
+        "value": {
+            "purchase": {"date": "2023-05-06", "channel": "online"},
+            "seller": {"is_operator": True},
+            "buyer": {"purpose": "personal_consumption"},
+            "item": {"subject": "goods", "category": "clothing", "custom_made": True, "defect_claimed": False},
+            "listing": {"statutory_exclusion_labelled": True, "marked_not_returnable": True},
+            "promise": {"covers_excluded_goods": False},
+            "delivery": {"signed_at": "2023-05-20"},
+            "return": {"notice_sent_at": "2023-05-22"},
+        },
+    },
+    "/audit/listing": {
+        "summary": "a bag marked not returnable at the bottom of the page",
+        "value": {
+            "id": "bag-1",
+            "as_of": "2024-08-01",
+            "category": "bags",
+            "statutory_natures": [],
+            "exclusion_nature": "none",
+            "marking": {"shown": True, "placement": "page_bottom"},
+            "confirmation": {"step": "none"},
+            "promise": {},
+        },
+    },
+    "/audit/timeline": {
+        "summary": "goods received back on 9 August, no refund by 30 August",
+        "value": {
+            "events": {
+                "purchase_date": "2024-08-01",
+                "signed_at": "2024-08-03T10:00:00+08:00",
+                "notice_sent_at": "2024-08-05",
+                "address_given_at": "2024-08-06",
+                "received_by_seller_at": "2024-08-09",
+            },
+            "today": "2024-08-30",
+        },
+    },
+}
+
+
+def _request_examples(doc: dict[str, Any]) -> None:
+    for path, example in REQUEST_EXAMPLES.items():
+        doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["examples"] = {"example": example}
 
 
 # -- /docs without a CDN -----------------------------------------------------------------------------

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -16,8 +14,9 @@ httpx = pytest.importorskip("httpx")
 uvicorn = pytest.importorskip("uvicorn")
 
 from returnlaw import decide_json  # noqa: E402
-from returnlaw.server import create_app  # noqa: E402
+from returnlaw.server_contract import API_VERSION, REQUEST_EXAMPLES  # noqa: E402
 from returnlaw.server_limits import Limits  # noqa: E402
+from tests.http_servers import running  # noqa: E402
 from tests.lawcases import load_cases  # noqa: E402
 
 LIMIT = 64_000
@@ -29,20 +28,8 @@ BODY_TIMEOUT = 0.5
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    app = create_app(limits=Limits(max_body=LIMIT, body_timeout=BODY_TIMEOUT, processes=1), today=TODAY)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(Limits(max_body=LIMIT, body_timeout=BODY_TIMEOUT, processes=1), TODAY) as url:
+        yield url
 
 
 @pytest.fixture
@@ -189,16 +176,7 @@ def test_a_streamed_body_under_the_limit_is_decided(http):
 
 
 def test_audit_listing(http):
-    listing = {
-        "id": "bag-1",
-        "as_of": "2024-08-01",
-        "category": "bags",
-        "statutory_natures": [],
-        "exclusion_nature": "none",
-        "marking": {"shown": True, "placement": "page_bottom"},
-        "confirmation": {"step": "none"},
-        "promise": {},
-    }
+    listing = REQUEST_EXAMPLES["/audit/listing"]["value"]  # a bag marked not returnable at the page bottom
     audit = http.post("/audit/listing", json=listing).json()
     assert audit["compliant"] is False
     assert {f["code"] for f in audit["penalties"]} == {"penalty_over_broad_exclusion", "penalty_marking_not_prominent"}
@@ -245,6 +223,22 @@ def test_openapi_is_generated_from_the_library_models(http):
     assert decide["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/Scenario")
     assert decide["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Decision")
     assert decide["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
+
+
+def test_openapi_json_serves_the_finished_versioned_document(http):
+    spec = http.get("/openapi.json").json()
+    assert spec["info"]["version"] == API_VERSION
+    assert "422" in spec["info"]["description"] and "HTTPValidationError" not in spec["components"]["schemas"]
+    decide = spec["paths"]["/decide"]["post"]
+    assert {"400", "408", "413", "415", "422", "500", "503"} <= set(decide["responses"])
+    example = decide["responses"]["400"]["content"]["application/json"]["example"]
+    assert set(example["error"]) == {"status", "errors", "omitted"}
+
+
+@pytest.mark.parametrize("path", sorted(REQUEST_EXAMPLES))
+def test_the_request_examples_of_the_document_are_decided(http, path):
+    response = http.post(path, json=REQUEST_EXAMPLES[path]["value"])
+    assert response.status_code == 200, response.text
 
 
 def test_a_stalled_body_times_out_and_does_not_block_others(base_url):

@@ -28,45 +28,25 @@ uvicorn = pytest.importorskip("uvicorn")
 
 from returnlaw import server  # noqa: E402
 from returnlaw.cli import main  # noqa: E402
-from returnlaw.server import create_app  # noqa: E402
 from returnlaw.server_contract import API_VERSION  # noqa: E402
 from returnlaw.server_errors import MAX_PROBLEMS  # noqa: E402
-from returnlaw.server_limits import Limits, listen, uvicorn_config  # noqa: E402
+from returnlaw.server_limits import Limits, listen  # noqa: E402
+from tests.http_servers import running  # noqa: E402
 
 TODAY = dt.date(2026, 1, 1)
 JSON = {"content-type": "application/json"}
 QUICK = Limits(body_timeout=1.0, header_timeout=1.0, keep_alive=1.0, concurrency=2, processes=0)
 
 
-@contextlib.contextmanager
-def running(limits: Limits) -> Iterator[str]:
-    """A uvicorn server in a thread, set up as ``returnlaw serve`` sets it up; yields its base URL."""
-    sock = listen("127.0.0.1", 0)
-    app = create_app(limits=limits, today=TODAY)
-    instance = uvicorn.Server(uvicorn_config(app, limits, log_level="critical"))
-    thread = threading.Thread(target=instance.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        instance.should_exit = True
-        thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with running(Limits()) as url:
+    with running(Limits(), TODAY) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def quick_url() -> Iterator[str]:
-    with running(QUICK) as url:
+    with running(QUICK, TODAY) as url:
         yield url
 
 
