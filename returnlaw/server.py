@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Annotated, Any
 
@@ -31,7 +32,7 @@ from .api import default_rulebook
 from .audit import ListingAudit, ProductListing, audit_listing
 from .decision import CitationOut, Decision, cite_out, decision_json
 from .evaluator import evaluate
-from .inputs import FUTURE_TOLERANCE, InputError, check_not_future
+from .inputs import FUTURE_TOLERANCE, InputError, check_not_future, closest
 from .loader import load_rulebook
 from .periods import CalendarCoverageError, Counting
 from .problems import Problem, problems
@@ -195,9 +196,13 @@ class LibraryJSONRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         handler = super().get_route_handler()
         model = BODIES.get(self.path)
+        known = sorted(p.alias for p in self.dependant.query_params)
 
         async def read_with_library(request: Request) -> Response:
             request = _LibraryJSONRequest(request.scope, request.receive)
+            odd = query_problems(request.query_params.multi_items(), known)
+            if odd:
+                return errors.error_response(errors.SCHEMA_VIOLATION, odd)
             if model is not None:
                 media = request.headers.get("content-type", "").split(";")[0].strip().lower()
                 if media != "application/json":
@@ -207,6 +212,21 @@ class LibraryJSONRoute(APIRoute):
             return await handler(request)
 
         return read_with_library
+
+
+def query_problems(items: list[tuple[str, str]], known: list[str]) -> list[Problem]:
+    """A query parameter the operation does not declare (a typo such as ``as-of`` would silently
+    decide under another law), or one given twice, is refused as a body's unknown or repeated key is."""
+    counts = Counter(name for name, _ in items)
+    found = []
+    for name, count in counts.items():
+        if name not in known:
+            close = closest(name, known)
+            hint = f"did you mean {close!r}?" if close else f"allowed: {', '.join(known) or 'none'}"
+            found.append(Problem(field=name, reason=f"unknown query parameter; {hint}"))
+        elif count > 1:
+            found.append(Problem(field=name, reason=f"given {count} times; give it once"))
+    return found
 
 
 # -- routes ------------------------------------------------------------------------------------------

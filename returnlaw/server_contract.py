@@ -101,6 +101,9 @@ omitted, and an omitted fact is unknown.
   sent as `application/json`, **503** more than {limits.concurrency} requests in progress (retry after
   `Retry-After` seconds), **500** a fault of the service.
 
+**Query parameters** are only those declared; an unknown one (`as-of` for `as_of`) or one given
+twice is refused (400), as an unknown or repeated key in a body is.
+
 **Dates** are `YYYY-MM-DD` (never a number); signing and the notice may carry a time,
 `YYYY-MM-DDTHH:MM:SS[.ffffff]` with `Z` or an offset, read as China time (UTC+8).
 

@@ -69,6 +69,21 @@ def test_decide_takes_readings_and_as_of_as_query_parameters(http):
     assert bad.status_code == 400 and errors(bad)[0]["field"] == "counting"
 
 
+@pytest.mark.parametrize(
+    ("query", "field", "words"),
+    [
+        ("as-of=2013-01-01", "as-of", "unknown query parameter; did you mean 'as_of'?"),
+        ("as_of=2013-01-01&as_of=2024-08-01", "as_of", "given 2 times"),
+        ("counting=civil_code&lang=zh", "lang", "unknown query parameter; allowed: as_of, burden_of_proof"),
+    ],
+)
+def test_a_query_parameter_not_declared_or_given_twice_is_refused(http, query, field, words):
+    """As in a body: a typo must not silently decide under another law, and a repeat is ambiguous."""
+    response = http.post(f"/decide?{query}", content=scenario_json(), headers=JSON)
+    assert response.status_code == 400
+    assert errors(response)[0]["field"] == field and words in errors(response)[0]["reason"]
+
+
 @pytest.mark.parametrize("value", ["0", "20240801", "2024-8-1", "2024-02-30", "2024-08-01T00:00"])
 def test_query_dates_are_read_as_strictly_as_body_dates(http, value):
     response = http.post(f"/decide?as_of={value}", content=scenario_json(), headers=JSON)
