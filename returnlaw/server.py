@@ -111,7 +111,7 @@ def create_app(
     _add_error_handlers(app)
     _add_routes(app, book, today)
     offline_docs(app)
-    finish_openapi(app, limits, list(BODIES.values()))
+    finish_openapi(app, limits, list(BODIES.values()), [Decision, ListingAudit, TimelineAudit])
     return Gate(app, limits)
 
 

@@ -13,6 +13,7 @@ rules a schema-valid request may still be refused by (422), and links for client
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import typing
 from collections.abc import Iterator
@@ -35,6 +36,12 @@ API_VERSION = "1.0"
 
 # The text forms the service reads (returnlaw.scenario.parse_moment), within RFC 3339's date-time.
 DATE_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:[0-5]\d(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
+# The form the service writes: China time (UTC+8) without an offset, as the decision JSON has it.
+LOCAL_TIME = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$",
+    "description": "China time (UTC+8), written without an offset",
+}
 
 # The rules a request that matches the document may still be refused by (422).
 RULES_422 = (
@@ -48,19 +55,22 @@ RULES_422 = (
 )
 
 
-def finish_openapi(app: FastAPI, limits: Limits, bodies: list[type[BaseModel]]) -> None:
-    """Make ``app.openapi()`` return the finished document (built once); ``bodies``: the request models."""
+def finish_openapi(app: FastAPI, limits: Limits, bodies: list[type[BaseModel]], answers: list[type[BaseModel]]) -> None:
+    """Make ``app.openapi()`` return the finished document (built once); ``bodies``: the request
+    models, ``answers``: the response models."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = finished(build(), limits, bodies)
+            app.openapi_schema = finished(build(), limits, bodies, answers)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def finished(doc: dict[str, Any], limits: Limits, bodies: list[type[BaseModel]]) -> dict[str, Any]:
+def finished(
+    doc: dict[str, Any], limits: Limits, bodies: list[type[BaseModel]], answers: list[type[BaseModel]]
+) -> dict[str, Any]:
     schemas = doc["components"]["schemas"]
     doc["info"]["description"] = _description(limits)
     for operation in _operations(doc):
@@ -71,6 +81,7 @@ def finished(doc: dict[str, Any], limits: Limits, bodies: list[type[BaseModel]])
     for name in ("HTTPValidationError", "ValidationError"):  # FastAPI's own error shape: never sent
         schemas.pop(name, None)
     _state_amounts_and_times(schemas, bodies)
+    _state_local_times(schemas, answers)
     _label_values(schemas, bodies)
     _listing_channels(schemas)
     _link_rules(doc)
@@ -136,6 +147,18 @@ def _state_amounts_and_times(schemas: dict[str, Any], bodies: list[type[BaseMode
                 branch["pattern"] = _amount_pattern(decimal)
             elif branch.get("format") == "date-time":
                 branch["pattern"] = DATE_TIME_PATTERN
+
+
+def _state_local_times(schemas: dict[str, Any], answers: list[type[BaseModel]]) -> None:
+    """Times in responses are China time without an offset, which RFC 3339's date-time is not."""
+    for model, name, field in _fields(*answers):
+        prop = schemas.get(model.__name__, {}).get("properties", {}).get(name)
+        if prop is None or not _has_type(field.annotation, dt.datetime):
+            continue
+        branches = prop.get("anyOf", [prop])
+        for i, branch in enumerate(branches):
+            if branch.get("format") == "date-time":
+                branches[i] = dict(LOCAL_TIME)
 
 
 def _fields(*models: type[BaseModel]) -> Iterator[tuple[type[BaseModel], str, Any]]:
