@@ -134,7 +134,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def refused(request: Request, exc: InputError) -> JSONResponse:
-        return errors.error_response(errors.RULE_REFUSAL, [_problem(exc)])
+        return errors.error_response(errors.RULE_REFUSAL, [errors.problem_of(exc)])
 
     @app.exception_handler(BodyRefused)
     async def refused_body(request: Request, exc: BodyRefused) -> JSONResponse:
@@ -157,11 +157,6 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> JSONResponse:  # logged by the server as well
         return errors.one_problem(500, f"internal error ({type(exc).__name__}); the service logged it")
-
-
-def _problem(exc: InputError) -> Problem:
-    reason = str(exc).removeprefix(f"{exc.field}: ") if exc.field else str(exc)
-    return Problem(field=exc.field, reason=reason)
 
 
 # -- bodies ------------------------------------------------------------------------------------------

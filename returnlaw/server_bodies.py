@@ -29,7 +29,7 @@ from .inputs import InputError, load_data
 from .problems import Problem, problems
 from .readings import Readings
 from .scenario import Scenario, parse_day
-from .server_errors import MAX_PROBLEMS, SCHEMA_VIOLATION, status_of
+from .server_errors import MAX_PROBLEMS, SCHEMA_VIOLATION, problem_of, status_of
 from .timeline import Timeline
 
 # A date parameter read as the scenario's dates are: YYYY-MM-DD text only (never a number).
@@ -70,8 +70,7 @@ def check_body(body: bytes, path: str) -> Checked:
     try:
         data = load_data(body, "body")
     except InputError as err:
-        reason = str(err).removeprefix(f"{err.field}: ") if err.field else str(err)
-        return Checked(status=SCHEMA_VIOLATION, problems=[Problem(field=err.field, reason=reason)])
+        return Checked(status=SCHEMA_VIOLATION, problems=[problem_of(err)])
     for attempt in range(2):
         try:
             model.model_validate(data)

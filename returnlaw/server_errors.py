@@ -22,6 +22,7 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from .inputs import InputError
 from .problems import Problem
 
 SCHEMA_VIOLATION, RULE_REFUSAL = 400, 422
@@ -51,6 +52,12 @@ def error_response(
 
 def one_problem(status: int, reason: str, field: str | None = None, **kw: Any) -> JSONResponse:
     return error_response(status, [Problem(field=field, reason=reason)], **kw)
+
+
+def problem_of(err: InputError) -> Problem:
+    """The library's one-line error as a problem: its field, and the reason without the field."""
+    reason = str(err).removeprefix(f"{err.field}: ") if err.field else str(err)
+    return Problem(field=err.field, reason=reason)
 
 
 def clipped(problem: Problem) -> Problem:
