@@ -43,6 +43,9 @@ LABELS: dict[str, dict[str, str]] = {
     "group.effects": {"zh": "后果：期限、义务、提示", "en": "Consequences: deadlines, duties, warnings"},
     "ends_at": {"zh": "截止", "en": "ends"},
     "depends_on": {"zh": "取决于", "en": "depends on"},
+    "pending_arrangement": {"zh": "待{years}年节假日安排", "en": "awaits the {years} holiday arrangement"},
+    "days_left": {"zh": "尚余{n}日", "en": "{n} days left"},
+    "days_past": {"zh": "已过{n}日", "en": "{n} days past"},
 }
 
 

@@ -57,7 +57,7 @@ from .conditions import UNKNOWN
 from .evaluator import UNDETERMINED, Evaluation, evaluate, outcome_of
 from .facts import FACTS
 from .inputs import InputError, closest, parse_scenario
-from .periods import CalendarCoverageError, Counting, period_end, within_period
+from .periods import CalendarCoverageError, Counting, period_span, within_period
 from .questions import Kind, Wording, choice_labels, default_wording
 from .readings import DEFAULT_READINGS, Readings
 from .rulebook import Presume, RuleBook
@@ -299,17 +299,17 @@ def _days_probes(ctx: _Ctx, scenario: Scenario, period: _Period) -> list[int]:
     start, event = FACTS[period.start].get(scenario), FACTS[period.event].get(scenario)
     if start is None or event is None:
         return list(_DAY_LADDER)
-    need = _days_needed(start, event, ctx.readings.counting)  # type: ignore[arg-type]
+    need = _days_needed(start, event, ctx.readings)  # type: ignore[arg-type]
     return [] if need is None else [need - 1, need]
 
 
-def _days_needed(start: dt.date, event: dt.date, counting: Counting) -> int | None:
+def _days_needed(start: dt.date, event: dt.date, readings: Readings) -> int | None:
     """The fewest days in which a notice on ``event`` is in time (the test is monotone in days)."""
     low, high = 1, max(1, (day_of(event) - day_of(start)).days + 1)  # type: ignore[operator]
     try:
         while low < high:
             mid = (low + high) // 2
-            if within_period(start, event, mid, counting) is True:
+            if within_period(start, event, mid, readings.counting, readings.unpublished_holidays) is True:
                 high = mid
             else:
                 low = mid + 1
@@ -330,31 +330,37 @@ def _date_probes(ctx: _Ctx, scenario: Scenario, path: str) -> list[object]:
         known = day_of(FACTS[other].get(scenario))
         if known is not None:
             values += [known - _ONE_DAY, known + _ONE_DAY]
-    counting = ctx.readings.counting
     for period in ctx.shape.periods:
         days = period.days if isinstance(period.days, int) else FACTS[period.days].get(scenario)
         if days is None:
             continue
         start, event = FACTS[period.start].get(scenario), FACTS[period.event].get(scenario)
         if path == period.event and start is not None:
-            values += _event_probes(start, int(days), counting)  # type: ignore[arg-type]
+            values += _event_probes(start, int(days), ctx.readings)  # type: ignore[arg-type]
         if path == period.start and event is not None:
-            values += _start_probes(event, int(days), counting)  # type: ignore[arg-type]
+            values += _start_probes(event, int(days), ctx.readings)  # type: ignore[arg-type]
     return values or list(ctx.shape.law_days)
 
 
-def _event_probes(start: dt.date, days: int, counting: Counting) -> list[object]:
-    """The period's end and the moment after it: in time, and late."""
+def _event_probes(start: dt.date, days: int, readings: Readings) -> list[object]:
+    """The period's end and the moment after it: in time, and late. While a holiday arrangement
+    not in the data leaves the end open: the earliest end (in time), the day after it (open under
+    the default reading) and the day after the latest end (late)."""
     try:
-        end = period_end(start, days, counting)
+        span = period_span(start, days, readings.counting)
     except CalendarCoverageError:
         return []
+    end = span.resolve(readings.unpublished_holidays)
+    if end is None:
+        return [span.earliest, span.earliest + _ONE_DAY, span.latest + _ONE_DAY]
     step = _ONE_MINUTE if isinstance(end, dt.datetime) else _ONE_DAY
     return [end, end + step]
 
 
-def _start_probes(event: dt.date, days: int, counting: Counting) -> list[object]:
-    """The latest start that makes ``event`` late, and the one just after it (in time)."""
+def _start_probes(event: dt.date, days: int, readings: Readings) -> list[object]:
+    """The latest start that makes ``event`` late, and the one just after it (in time, or open
+    while a holiday arrangement not in the data decides)."""
+    counting = readings.counting
     if counting is Counting.PLATFORM_168H:
         base = event if isinstance(event, dt.datetime) else dt.datetime.combine(event, dt.time())
         first = base - dt.timedelta(hours=24 * days)
@@ -363,7 +369,7 @@ def _start_probes(event: dt.date, days: int, counting: Counting) -> list[object]
     start = target - dt.timedelta(days=days + 1)  # type: ignore[operator]
     try:
         for _ in range(40):  # rest days can push the end by a few weeks at most
-            if period_end(start, days, counting) < target:  # type: ignore[operator]
+            if within_period(start, target, days, counting, readings.unpublished_holidays) is False:
                 return [start, start + _ONE_DAY]
             start -= _ONE_DAY
     except CalendarCoverageError:
@@ -876,13 +882,15 @@ class Interview:
         as_of: dt.date | None = None,
         readings: Readings = DEFAULT_READINGS,
         wording: Wording | None = None,
+        today: dt.date | None = None,
     ) -> None:
         self.book = book or default_rulebook()
         self.wording = wording or default_wording()
         self.as_of, self.readings = as_of, readings
+        self.today = today  # the reference day for "in the future" (default: the system date)
         self._base = scenario_data(start) if isinstance(start, Scenario) else copy.deepcopy(dict(start or {}))
         self._steps: list[Step] = []
-        self._scenario = parse_scenario(copy.deepcopy(self._base))
+        self._scenario = parse_scenario(copy.deepcopy(self._base), today=today)
 
     @property
     def scenario(self) -> Scenario:
@@ -996,7 +1004,7 @@ class Interview:
                 _put(data, step.fact, step.answer)
             for path, value in step.recorded:
                 _put(data, path, value)
-        return parse_scenario(data)
+        return parse_scenario(data, today=self.today)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 
@@ -37,9 +38,11 @@ class Renderer:
     def _text(self, zh: str, en: str) -> str:
         return zh if self.lang == "zh" else en
 
-    def render(self, d: Decision, full_trace: bool = False) -> RenderableType:
+    def render(self, d: Decision, full_trace: bool = False, today: dt.date | None = None) -> RenderableType:
+        """``today``: show the days left to each deadline not yet met (none without it)."""
         parts: list[RenderableType] = [self.headline(d), self.reasons(d, full_trace)]
-        for section in (self.deadlines(d), self.obligations(d), self.warnings(d), self.questions(d), self.notes(d)):
+        sections = (self.deadlines(d, today), self.obligations(d), self.warnings(d), self.questions(d), self.notes(d))
+        for section in sections:
             if section is not None:
                 parts.append(section)
         parts.append(Text(t("not_advice", self.lang), style="dim"))
@@ -85,7 +88,7 @@ class Renderer:
         table = Table(title=title, title_justify="left", show_header=False, expand=True)
         return table
 
-    def deadlines(self, d: Decision) -> RenderableType | None:
+    def deadlines(self, d: Decision, today: dt.date | None = None) -> RenderableType | None:
         if not d.deadlines:
             return None
         table = self._table(t("deadlines", self.lang))
@@ -94,9 +97,17 @@ class Renderer:
         for item in d.deadlines:
             if item.ends_at:
                 when = item.ends_at.isoformat(sep=" ", timespec="minutes")
+            elif item.date:
+                when = item.date.isoformat()
+            elif item.earliest and item.latest:  # the last day awaits a holiday arrangement
+                years = ", ".join(map(str, item.pending_years))
+                when = f"{item.earliest}–{item.latest} ({t('pending_arrangement', self.lang).format(years=years)})"
             else:
-                when = item.date.isoformat() if item.date else t("unknown_start", self.lang)
+                when = t("unknown_start", self.lang)
             status = t("open", self.lang) if item.met is None else t("met" if item.met else "missed", self.lang)
+            if item.met is None and item.date and today is not None:
+                left = (item.date - today).days
+                status += ", " + t("days_left" if left >= 0 else "days_past", self.lang).format(n=abs(left))
             label = self._text(item.zh, item.en) + self._depends(item.depends_on)
             table.add_row(label, when, status, self._cites(item.cite))
         return table
@@ -130,9 +141,11 @@ class Renderer:
         return Panel(Group(*lines), title=t("warnings", self.lang), title_align="left", border_style="yellow")
 
     def questions(self, d: Decision) -> RenderableType | None:
-        if not d.questions and not d.presumptions:
+        if not d.questions and not d.presumptions and not d.calendar_pending:
             return None
-        lines = [Text(f"? {q}", style="magenta") for q in d.questions]
+        # A missing holiday arrangement first: when it is there, it is what decides.
+        lines = [Text(f"? {self._text(p.zh, p.en)}", style="magenta") for p in d.calendar_pending]
+        lines += [Text(f"? {q}", style="magenta") for q in d.questions]
         lines += [
             Text(f"{t('presumptions', self.lang)}: {p.fact} = {p.value} ({p.rule})", style="dim")
             for p in d.presumptions
