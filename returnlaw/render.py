@@ -99,12 +99,18 @@ class Renderer:
                 when = item.ends_at.isoformat(sep=" ", timespec="minutes")
             elif item.date:
                 when = item.date.isoformat()
-            elif item.earliest and item.latest:  # the last day awaits a holiday arrangement
-                years = ", ".join(map(str, item.pending_years))
-                when = f"{item.earliest}–{item.latest} ({t('pending_arrangement', self.lang).format(years=years)})"
+            elif item.earliest and item.latest:  # the band of last days while an arrangement is missing
+                when = f"{item.earliest}–{item.latest}"
             else:
                 when = t("unknown_start", self.lang)
             status = t("open", self.lang) if item.met is None else t("met" if item.met else "missed", self.lang)
+            if item.met is None and item.date is None and item.pending_years:
+                years = (
+                    "、".join(map(str, item.pending_years))
+                    if self.lang == "zh"
+                    else ", ".join(map(str, item.pending_years))
+                )
+                status = t("pending_arrangement", self.lang).format(years=years)
             if item.met is None and item.date and today is not None:
                 left = (item.date - today).days
                 status += ", " + t("days_left" if left >= 0 else "days_past", self.lang).format(n=abs(left))
