@@ -52,6 +52,7 @@ def register(subparsers: Any) -> dict[str, Handler]:
     )
     ask.add_argument("--lang", choices=LANGS, default=None, help="language (default: from the locale)")
     ask.add_argument("--as-of", type=_date, help="apply the law in force on this date instead of the purchase date")
+    ask.add_argument("--today", type=_date, help="the reference day for dates in the future (default: the system date)")
     ask.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="a named reading")
     ask.add_argument("--rules-dir", help="use rule files from this folder instead of the bundled ones")
     return {"ask": cmd_ask}
@@ -63,8 +64,8 @@ def cmd_ask(args: argparse.Namespace, out: Console) -> int:
     wording = default_wording()
     check_against(wording, book)
     answers = read_answers(args.answers) if args.answers else None
-    start = read_scenario_file(args.file) if args.file else None
-    session = Interview(start, book=book, as_of=args.as_of, readings=readings, wording=wording)
+    start = read_scenario_file(args.file, today=args.today) if args.file else None
+    session = Interview(start, book=book, as_of=args.as_of, readings=readings, wording=wording, today=args.today)
     view = _View(out, session, args.lang or default_lang())
     view.header()
     if answers is None:
@@ -72,7 +73,7 @@ def cmd_ask(args: argparse.Namespace, out: Console) -> int:
     else:
         view.scripted(answers)
     decision = session.evaluation().decision()
-    out.print(Renderer(book.instruments, book.vocabulary, view.lang).render(decision))
+    out.print(Renderer(book.instruments, book.vocabulary, view.lang).render(decision, today=args.today))
     view.burden()
     if args.save:
         _save(args.save, session.data())
