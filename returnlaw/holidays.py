@@ -144,7 +144,7 @@ class StatutoryHoliday(_Strict):
 
 
 class StatutoryText(_Strict):
-    from_: dt.date = Field(alias="from")
+    from_: dt.date = Field(alias="from")  # in force from (inclusive) to (exclusive), as in the rule files
     to: dt.date | None = None
     holidays: tuple[StatutoryHoliday, ...] = Field(min_length=1)
 
@@ -236,7 +236,7 @@ def read_statutory(path: Path) -> Statutory:
             for k, md in enumerate((*h.solar, *h.lunar)):
                 if md != "eve" or not h.lunar:
                     _month_day(md, path.name, f"{where}.{'solar' if h.solar else 'lunar'}[{k}]", lunar=bool(h.lunar))
-        if i and (statutory.texts[i - 1].to is None or statutory.texts[i - 1].to >= text.from_):
+        if i and (statutory.texts[i - 1].to is None or statutory.texts[i - 1].to > text.from_):
             raise CalendarDataError(path.name, "texts must follow each other without overlap", f"texts[{i}].from")
     return statutory
 
@@ -350,12 +350,12 @@ class HolidayCalendar:
         covered = False
         for text in self.statutory.texts:
             start, end = text.from_, text.to or dt.date.max
-            if end < dt.date(year, 1, 1) or start > dt.date(year, 12, 31):
+            if end <= dt.date(year, 1, 1) or start > dt.date(year, 12, 31):
                 continue
             covered = covered or (start <= dt.date(year, 1, 1))
             for h in text.holidays:
                 for day in _holiday_dates(h, year):
-                    if start <= day <= end:
+                    if start <= day < end:
                         days.append(StatutoryDay(day, h.name, h.cite))
         if not covered:
             first = min(t.from_ for t in self.statutory.texts)

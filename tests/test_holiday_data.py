@@ -124,6 +124,21 @@ def test_statutory_days_follow_the_text_in_force():
     assert {s.cite for s in CAL.statutory_days(2020)} == {f"holidays_2013 2(1)({n})" for n in range(1, 8)}
 
 
+def test_every_statutory_holiday_cites_a_provision_of_the_rule_book_in_force_over_its_text():
+    from returnlaw.api import default_rulebook
+
+    book = default_rulebook()
+    for text in CAL.statutory.texts:
+        for h in text.holidays:
+            c = book.provisions[h.cite]
+            assert c.in_force(text.from_), h.cite
+            assert text.to is None or not c.in_force(text.to), h.cite
+            last = (text.to or dt.date(2100, 1, 1)) - ONE
+            assert c.in_force(last), h.cite
+    assert book.provisions["holidays 2(1)(2)"].provision.zh == "（二）春节，放假4天（农历除夕、正月初一至初三）；"
+    assert book.instruments["holidays_2013"].in_force_to == D("2025-01-01")
+
+
 def test_qingming_agrees_with_chinesecalendar_solar_terms_to_2099():
     """chinesecalendar computes solar terms with a formula, lunar-python astronomically; they agree
     on every year to 2099 (for 2100 the formula gives 04-04, lunar-python 04-05)."""
