@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Modules that add subcommands: each has ``register(subparsers) -> {command: handler}``.
-EXTENSIONS = ("returnlaw.cli_replay", "returnlaw.cli_ask", "returnlaw.cli_platform")
+EXTENSIONS = ("returnlaw.cli_replay", "returnlaw.cli_ask", "returnlaw.cli_platform", "returnlaw.cli_calendar")
 
 
 def _extensions() -> list:

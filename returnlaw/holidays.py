@@ -374,6 +374,10 @@ class HolidayCalendar:
     def status(self, day: dt.date) -> Status:
         return self._classify(day)[0]
 
+    def awaits(self, day: dt.date) -> int | None:
+        """For an open day, the year whose arrangement (not in the data) would settle it; else None."""
+        return self._classify(day)[1]
+
     def is_rest(self, day: dt.date) -> bool | None:
         """True for a rest day, False for a working day, None while a missing arrangement decides."""
         status = self._classify(day)[0]
