@@ -3,8 +3,9 @@ day falls where the 2027 arrangement is missing, under every counting and ``unpu
 reading. The durable engine receives ``within_period`` precomputed (an undetermined band is an
 absent field, i.e. unknown); these tests check it carries the band through its own rules alike.
 
-Sizes: every signing day around New Year 2027 with the notice offsets that reach the band, and a
-hypothesis run of ``RETURNLAW_DIFF_EXAMPLES // 20`` scenarios (500 by default) over 2026-11..2030.
+Sizes: every signing day around the New Year after the data ends (2027 while 2026 is the last
+year in the data) with the notice offsets that reach the band, and a hypothesis run of
+``RETURNLAW_DIFF_EXAMPLES // 20`` scenarios (500 by default) over the four years after the data.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ from returnlaw.api import default_rulebook
 from returnlaw.durable_worker import DurableWorker
 from returnlaw.engines import differences, summary
 from returnlaw.evaluator import evaluate
+from returnlaw.holidays import default_calendar
 from returnlaw.inputs import parse_scenario
 from returnlaw.periods import Counting, Unpublished
 from returnlaw.readings import BurdenOfProof, Readings
 from tests.test_past_the_holiday_data import scenario
 
 EXAMPLES = max(1, int(os.environ.get("RETURNLAW_DIFF_EXAMPLES", "10000")) // 20)
-TODAY = dt.date(2032, 1, 1)
+NEXT = max(default_calendar().published) + 1  # the first year whose arrangement is not in the data
+TODAY = dt.date(NEXT + 5, 1, 1)
 BOOK = default_rulebook()
 READINGS = [Readings(counting=Counting.CIVIL_CODE, unpublished_holidays=u) for u in Unpublished] + [
     Readings(counting=Counting.CALENDAR_ONLY),
@@ -55,10 +58,10 @@ def agree(worker: DurableWorker, data: dict, r: Readings) -> str:
     return ours["outcome"]
 
 
-def test_the_engines_agree_on_every_signing_around_new_year_2027(worker):
+def test_the_engines_agree_on_every_signing_around_the_first_new_year_past_the_data(worker):
     outcomes = set()
     for k in range(27):
-        signed = dt.date(2026, 12, 15) + dt.timedelta(days=k)
+        signed = dt.date(NEXT - 1, 12, 15) + dt.timedelta(days=k)
         for offset in range(6, 15):
             data = scenario(signed, signed + dt.timedelta(days=offset))
             for r in READINGS:
@@ -71,7 +74,7 @@ def test_the_engines_agree_on_every_signing_around_new_year_2027(worker):
 
 @st.composite
 def past_the_data(draw) -> tuple[dict, Readings]:
-    signed = draw(st.dates(dt.date(2026, 11, 1), dt.date(2030, 12, 15)))
+    signed = draw(st.dates(dt.date(NEXT - 1, 11, 1), dt.date(NEXT + 3, 12, 15)))
     notice = signed + dt.timedelta(days=draw(st.integers(0, 20)))
     received = notice + dt.timedelta(days=draw(st.integers(1, 12)))
     refunded = received + dt.timedelta(days=draw(st.integers(0, 20)))

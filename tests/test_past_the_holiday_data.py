@@ -1,7 +1,10 @@
 """Deciding past the holiday data (issue #10): signed in late December 2026, the seven days reach
 into 2027, whose holiday arrangement (节假日安排) is not in the data. Returns in time under every
 reading are decided, acts inside the band of possible last days are undetermined naming the
-missing arrangement, and nothing is an error: check, timeline, interview, what-changes, batch."""
+missing arrangement, and nothing is an error: check, timeline, interview, what-changes, batch.
+
+The checks are about 2027 before its notice: the calendar is pinned to the data up to 2026, so they
+keep their meaning once rules/calendar/2027.yaml is added."""
 
 from __future__ import annotations
 
@@ -12,11 +15,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from returnlaw import decide, decide_json
+from returnlaw import decide, decide_json, periods
 from returnlaw.api import default_rulebook
 from returnlaw.audit import audit_listing
 from returnlaw.cli import main
 from returnlaw.evaluator import evaluate
+from returnlaw.holidays import default_calendar
 from returnlaw.inputs import InputError, parse_scenario
 from returnlaw.periods import Counting, Unpublished
 from returnlaw.readings import Readings
@@ -27,6 +31,16 @@ TODAY = D("2027-02-01")
 BOOK = default_rulebook()
 SIGNINGS = [D("2026-12-20") + dt.timedelta(days=i) for i in range(12)]  # 2026-12-20 .. 2026-12-31
 READINGS = [Readings(counting=c, unpublished_holidays=u) for c in Counting for u in Unpublished]
+
+
+@pytest.fixture(autouse=True)
+def data_ends_in_2026(monkeypatch):
+    calendar = default_calendar()
+    pinned = calendar.without(*(y for y in calendar.published if y > 2026))
+    monkeypatch.setattr(periods, "_calendar", lambda: pinned)
+    periods._last_day.cache_clear()
+    yield
+    periods._last_day.cache_clear()
 
 
 def scenario(signed: dt.date, notice: dt.date, **extra: dict) -> dict:
