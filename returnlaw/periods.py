@@ -117,13 +117,14 @@ def period_span(start: date | datetime, days: int, counting: Counting) -> Period
     plain = _as_date(start) + timedelta(days=days)  # Civil Code Art. 201(1), Measures Art. 10(2)
     if counting is Counting.CALENDAR_ONLY:
         return PeriodEnd(plain, plain)
-    band = _last_day(plain)
+    band = _band(_as_date(start), days)
     return PeriodEnd(band.earliest, band.latest, band.pending)
 
 
 @lru_cache(maxsize=65536)  # the same signing dates recur across a platform's orders
-def _last_day(plain: date) -> Band:
-    return _calendar().last_day(plain)  # Art. 203(1): move past the whole run of rest days
+def _band(first: date, days: int) -> Band:
+    """The last day of ``days`` counted from ``first``: Art. 203(1) moves it past a run of rest days."""
+    return _calendar().last_day(first + timedelta(days=days))
 
 
 def period_end(
@@ -150,23 +151,34 @@ def within_period(
 ) -> bool | None:
     """Whether ``event`` is no later than the period's end; None if that turns on an unknown time
     of day or on a holiday arrangement not in the data (reading ``unpublished_holidays``)."""
-    counting = _check(days, counting)
+    if type(counting) is not Counting:
+        counting = Counting(counting)
+    if type(days) is not int or days <= 0:
+        _check(days, counting)  # raises, naming the bad value
     if counting is Counting.PLATFORM_168H:
         return _within_instant(period_span(start, days, counting).latest, event)  # type: ignore[arg-type]
-    day = _as_date(event)
-    plain = _as_date(start) + timedelta(days=days)
-    if day <= plain:
+    first = start if type(start) is date else _as_date(start)
+    day = event if type(event) is date else _as_date(event)
+    if day.toordinal() <= first.toordinal() + days:
         return True  # on or before the plain last day: in time under every reading, no calendar needed
     if counting is Counting.CALENDAR_ONLY:
         return False
-    band = _last_day(plain)
+    band = _band(first, days)
     if day <= band.earliest:  # Art. 203(2): the last day runs to 24:00
         return True
     if day > band.latest:
         return False
-    return {Unpublished.UNDETERMINED: None, Unpublished.LATEST_END: True, Unpublished.EARLIEST_END: False}[
-        Unpublished(unpublished)
-    ]
+    try:
+        return _INSIDE_THE_BAND[unpublished]
+    except KeyError:
+        raise ValueError(f"unpublished_holidays: {unpublished!r} is not one of {', '.join(Unpublished)}") from None
+
+
+_INSIDE_THE_BAND: dict[str, bool | None] = {
+    Unpublished.UNDETERMINED: None,
+    Unpublished.LATEST_END: True,
+    Unpublished.EARLIEST_END: False,
+}
 
 
 def _within_instant(end: datetime, event: date | datetime) -> bool | None:

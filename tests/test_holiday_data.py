@@ -7,15 +7,18 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
+from typing import get_args
 
 import chinese_calendar
 import pytest
 
 from returnlaw.holidays import (
+    HOLIDAYS,
     MAKEUP_WORK_REACH,
     SHIFTED_REST_REACH,
     CalendarCoverageError,
     CalendarDataError,
+    HolidayName,
     Status,
     load_calendar,
     qingming,
@@ -35,6 +38,10 @@ def days(first: dt.date, last: dt.date):
     while day <= last:
         yield day
         day += ONE
+
+
+def test_the_holiday_names_are_one_closed_list():
+    assert set(HOLIDAYS) == set(get_args(HolidayName))
 
 
 def test_the_data_covers_2004_to_2026_without_gaps():

@@ -38,9 +38,9 @@ def data_ends_in_2026(monkeypatch):
     calendar = default_calendar()
     pinned = calendar.without(*(y for y in calendar.published if y > 2026))
     monkeypatch.setattr(periods, "_calendar", lambda: pinned)
-    periods._last_day.cache_clear()
+    periods._band.cache_clear()
     yield
-    periods._last_day.cache_clear()
+    periods._band.cache_clear()
 
 
 def scenario(signed: dt.date, notice: dt.date, **extra: dict) -> dict:

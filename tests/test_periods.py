@@ -172,9 +172,9 @@ def no_calendar(monkeypatch):
         raise CalendarTouched("the calendar was consulted")
 
     monkeypatch.setattr(periods_module, "_calendar", touched)
-    periods_module._last_day.cache_clear()
+    periods_module._band.cache_clear()
     yield
-    periods_module._last_day.cache_clear()
+    periods_module._band.cache_clear()
 
 
 @given(
@@ -187,7 +187,7 @@ def test_a_notice_within_7_calendar_days_is_in_time_under_every_reading_without_
     days are, so no reading needs the calendar for it (checked with a calendar that raises)."""
     touched = periods_module._calendar
     periods_module._calendar = _raise
-    periods_module._last_day.cache_clear()  # no cached last day may hide a lookup
+    periods_module._band.cache_clear()  # no cached last day may hide a lookup
     try:
         for counting in Counting:
             notice = signed + timedelta(days=offset)
@@ -208,9 +208,9 @@ def data_ends_in_2026(monkeypatch):
     calendar = holidays.default_calendar()
     pinned = calendar.without(*(y for y in calendar.published if y > 2026))
     monkeypatch.setattr(periods_module, "_calendar", lambda: pinned)
-    periods_module._last_day.cache_clear()
+    periods_module._band.cache_clear()
     yield
-    periods_module._last_day.cache_clear()
+    periods_module._band.cache_clear()
 
 
 def test_the_calendar_is_consulted_only_after_the_plain_last_day(no_calendar):
