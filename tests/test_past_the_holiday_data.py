@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from returnlaw import decide, decide_json, periods
 from returnlaw.api import default_rulebook
@@ -349,3 +351,28 @@ def test_replay_and_what_changes_take_today(capsys):
     assert "in the future (today is 2020-01-01)" in capsys.readouterr().err
     assert main(["what-changes", "sz-wuzhong-split-shipment", "--json", "--today", "2020-01-01"]) == 2
     assert "in the future (today is 2020-01-01)" in capsys.readouterr().err
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.dates(min_value=D("2014-03-18"), max_value=D("2030-12-31")),  # purchase 3 days before: CPL 25 in force
+    st.integers(min_value=0, max_value=7),
+    st.sampled_from(READINGS),
+)
+def test_a_notice_within_7_days_is_returnable_under_every_reading_without_the_calendar(signed, after, r):
+    """The whole evaluation, not only the period test: with a calendar that raises if consulted,
+    a purchase whose notice is sent within 7 calendar days of signing is returnable (2014-2030)."""
+    data = scenario(signed, signed + dt.timedelta(days=after))
+    pinned = periods._calendar
+    periods._calendar = _no_calendar
+    periods._band.cache_clear()
+    try:
+        ev = evaluate(BOOK, parse_scenario(data, today=D("2031-01-01")), readings=r)
+    finally:
+        periods._calendar = pinned
+        periods._band.cache_clear()
+    assert ev.outcome == "returnable", (signed, after, r)
+
+
+def _no_calendar():
+    raise AssertionError("the calendar was consulted")
