@@ -219,8 +219,7 @@ def _print_year(out: Console, data: dict[str, Any], lang: str) -> None:
         table.add_column(_w(key, lang))
     instruments = default_rulebook().instruments
     for s in data["statutory"]:
-        inst = instruments.get(s["cite"].split(" ")[0])
-        cite = cite_text(s["cite"], inst.short_zh, inst.short_en, lang) if inst else s["cite"]
+        cite = cite_text(s["cite"], instruments.get(s["cite"].split(" ")[0]), lang)
         table.add_row(str(s["date"]), _name(s["holiday"], lang), cite)
     out.print(table)
     for key, field in (("may_rest", "may_become_rest_days"), ("may_work", "may_become_working_days")):

@@ -194,10 +194,10 @@ def test_the_rendered_decision_shows_the_missing_arrangement_first_and_the_band(
     assert main(["check", str(path), "--today", "2027-01-05", "--lang", "zh"]) == 1
     out = capsys.readouterr().out
     assert "《国务院办公厅关于2027年部分节假日安排的通知》" in out
-    assert "待2027年节假日安排" in out
+    assert "待2027年节假日安排确定" in out and "2027年1月2日至2027年1月7日之间" in out
     assert main(["check", str(path), "--today", "2027-01-05", "--lang", "en"]) == 1
     out = " ".join(capsys.readouterr().out.split())
-    assert "awaits the 2027 holiday arrangement" in out
+    assert "awaits the 2027 holiday arrangement" in out and "between 2027-01-02 and 2027-01-07" in out
 
 
 def test_without_today_a_date_after_the_system_date_is_refused_and_today_moves_it(tmp_path, capsys):
@@ -216,11 +216,11 @@ def test_days_left_are_counted_from_today(tmp_path, capsys, wide):
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     assert main(["check", str(path), "--today", "2026-06-12", "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "refund due" in out and "5 days left" in out  # due 2026-06-17 (a Wednesday)
+    assert "5 days left" in out  # the refund is due 2026-06-17 (a Wednesday)
     assert main(["check", str(path), "--today", "2026-06-20", "--lang", "en"]) == 0
-    assert "3 days past" in capsys.readouterr().out
+    assert "passed 3 days ago" in capsys.readouterr().out
     assert main(["check", str(path), "--today", "2026-06-20", "--lang", "zh"]) == 0
-    assert "已过3日" in capsys.readouterr().out
+    assert "已届满3日" in capsys.readouterr().out
 
 
 # -- the Python API ---------------------------------------------------------------------------------
@@ -367,7 +367,7 @@ def test_a_notice_within_7_days_is_returnable_under_every_reading_without_the_ca
     periods._calendar = _no_calendar
     periods._band.cache_clear()
     try:
-        ev = evaluate(BOOK, parse_scenario(data, today=D("2031-01-01")), readings=r)
+        ev = evaluate(BOOK, parse_scenario(data, today=D("2031-02-01")), readings=r)
     finally:
         periods._calendar = pinned
         periods._band.cache_clear()
