@@ -245,7 +245,9 @@ def _add_routes(app: FastAPI, book: RuleBook, pinned: dt.date | None) -> None:
         unpublished_holidays: Unpublished = Unpublished.UNDETERMINED,
     ) -> Response:
         check_not_future(scenario, reference_day(today))
-        readings = Readings(counting=counting, burden_of_proof=burden_of_proof, unpublished_holidays=unpublished_holidays)
+        readings = Readings(
+            counting=counting, burden_of_proof=burden_of_proof, unpublished_holidays=unpublished_holidays
+        )
         ev = evaluate(book, scenario, as_of=as_of, readings=readings)
         return Response(decision_json(ev), media_type="application/json")
 
