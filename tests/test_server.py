@@ -98,7 +98,7 @@ def test_decide_takes_readings_and_as_of_as_query_parameters(http):
         (b"\x80{}", None, "not UTF-8"),
         (b"[" * 5000, None, "nested too deeply"),
         (b'{"purchase": {"date": "2024-08-01"}, "purchase": {}}', None, "given twice"),
-        (b'{"payment": {"amount_paid": 1' + b"0" * 100 + b"}}", None, "too long"),
+        (b'{"payment": {"amount_paid": 1' + b"0" * 100 + b"}}", "payment.amount_paid", "too long"),
     ],
 )
 def test_malformed_bodies_get_field_and_reason(http, body, field, words):

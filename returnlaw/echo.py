@@ -1,0 +1,39 @@
+"""How an error message repeats a user's value: short, on one line, whatever the value is.
+
+A 900 KB key, a 5,000-digit integer (whose text Python refuses to make) or a deep list must never
+come back whole in a message, a log line or an HTTP body; every message that quotes input quotes
+it through :func:`echo`.
+"""
+
+from __future__ import annotations
+
+import reprlib
+from typing import Any
+
+ECHO_CHARS = 60  # the most of a user's value an error message repeats
+
+_short = reprlib.Repr()
+_short.maxstring = _short.maxother = 2 * ECHO_CHARS
+_short.maxlong = 4 * ECHO_CHARS
+
+
+def echo(value: Any, limit: int = ECHO_CHARS) -> str:
+    """The value's repr cut to ``limit`` characters (a long text says its full length); a huge
+    integer is described by its size."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4 * limit:
+        return f"a whole number of about {digits_of(value):,} digits"
+    if isinstance(value, str | bytes) and len(value) > limit:
+        return f"{value[:limit]!r}… ({len(value):,} characters)"
+    text = _short.repr(value).replace("\n", "\\n").replace("\r", "\\r")
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def digits_of(number: int) -> int:
+    """The decimal digits of an integer, without making its text (refused past 4,300 digits)."""
+    return int(abs(number).bit_length() * 0.30103) + 1
+
+
+def clip(text: str, limit: int = 200) -> str:
+    """A message from elsewhere (a library's error) cut to ``limit`` characters, on one line."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
