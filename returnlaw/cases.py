@@ -33,6 +33,7 @@ from pydantic import (
 )
 
 from .facts import FACTS
+from .files import read_bounded
 from .inputs import InputError, closest, load_data, parse_scenario
 from .rulebook import RuleBook
 from .scenario import Scenario, read_path
@@ -307,7 +308,7 @@ def case_files(paths: list[str | Path] | None = None) -> list[Path]:
     for p in [Path(x) for x in paths] if paths else [cases_dir()]:
         if p.is_dir():
             found.extend(sorted(q for q in p.glob("*.yaml") if not q.name.startswith(("_", "."))))
-        elif p.is_file():
+        elif p.exists():  # a file, or something the reader will refuse with its reason (a FIFO, a device)
             found.append(p)
         else:
             raise CaseFileError(str(p), "no such file or folder")
@@ -318,11 +319,7 @@ def load_case(path: str | Path, *, book: RuleBook | None = None) -> Case:
     """Read and validate one case file; with ``book``, also check warning codes and cited provisions."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
-    except OSError as err:
-        raise CaseFileError(str(p), f"cannot read: {err.strerror}") from None
-    try:
-        data = load_data(raw, p.name)
+        data = load_data(read_bounded(p, name=p.name), p.name)
     except InputError as err:
         raise CaseFileError(str(p), str(err).removeprefix(f"{p.name}: ")) from None
     case = parse_case(data, str(p))

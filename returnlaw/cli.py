@@ -11,8 +11,11 @@ import argparse
 import datetime as dt
 import importlib
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -22,6 +25,7 @@ from . import __version__
 from .api import default_rulebook
 from .engines import ENGINES, EngineError, get_engine
 from .evaluator import UNDETERMINED
+from .files import os_error, read_bounded
 from .i18n import LANGS, cite_text, default_lang
 from .inputs import InputError, load_data, parse_scenario
 from .loader import RuleFileError, load_rulebook
@@ -104,7 +108,7 @@ def _book(directory: str | None) -> RuleBook:
 
 def cmd_check(args: argparse.Namespace, out: Console) -> int:
     readings = parse_reading_assignments(args.reading)
-    raw = sys.stdin.buffer.read() if args.file == "-" else _read(args.file)
+    raw = read_bounded(args.file)  # "-": stdin
     scenario = parse_scenario(_mapping(load_data(raw, "stdin" if args.file == "-" else args.file)))
     book = _book(args.rules_dir)
     decision = get_engine(args.engine)(book, scenario, as_of=args.as_of, readings=readings).decision()
@@ -114,14 +118,6 @@ def cmd_check(args: argparse.Namespace, out: Console) -> int:
         renderer = Renderer(book.instruments, book.vocabulary, args.lang or default_lang())
         out.print(renderer.render(decision, full_trace=args.full_trace))
     return EXIT_UNDETERMINED if decision.outcome == UNDETERMINED else EXIT_DECIDED
-
-
-def _read(path: str) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}") from None
 
 
 def _mapping(data: object) -> dict:
@@ -199,18 +195,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Console(soft_wrap=False)
     err = Console(stderr=True)
     try:
-        return COMMANDS[args.command](args, out)
+        with Interruptible() as interrupt:
+            try:
+                return COMMANDS[args.command](args, out)
+            except KeyboardInterrupt:
+                err.print(f"returnlaw: interrupted{interrupt.by}")
+                return 128 + interrupt.signal
     except (InputError, RuleFileError, CalendarCoverageError, UsageError, ValueError) as exc:
-        err.print(Text(f"returnlaw: error: {exc}", style="bold red"), soft_wrap=True)
-        return EXIT_BAD_INPUT
-    except EngineError as exc:  # the engine could not decide: never an outcome
-        err.print(Text(f"returnlaw: engine error: {exc}", style="bold red"), soft_wrap=True)
-        return EXIT_ENGINE_ERROR
-    except KeyboardInterrupt:
-        err.print("returnlaw: interrupted")
-        return 130
+        return _fail(err, f"returnlaw: error: {exc}", EXIT_BAD_INPUT)
     except BrokenPipeError:
         return 0
+    except OverflowError as exc:  # a date or number past what can be counted, e.g. a deadline after 9999
+        return _fail(err, f"returnlaw: error: out of range: {exc}", EXIT_BAD_INPUT)
+    except OSError as exc:  # the one place an OSError becomes a message naming the path, and exit 2
+        return _fail(err, f"returnlaw: error: {os_error(exc, verb='access')}", EXIT_BAD_INPUT)
+    except EngineError as exc:  # the engine could not decide: never an outcome
+        return _fail(err, f"returnlaw: engine error: {exc}", EXIT_ENGINE_ERROR)
+
+
+def _fail(err: Console, message: str, code: int) -> int:
+    err.print(Text(message, style="bold red"), soft_wrap=True)
+    return code
+
+
+class Interruptible:
+    """SIGTERM takes the path of Ctrl-C (SIGINT): a KeyboardInterrupt that unwinds the command,
+    so worker processes are stopped and temporary files removed either way. Restores the previous
+    handler on exit; a no-op outside the main thread (signal handlers can only be set there)."""
+
+    def __init__(self) -> None:
+        self.signal = signal.SIGINT
+        self.by = ""
+        self._previous: Any = None
+
+    def __enter__(self) -> Interruptible:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGTERM, self._terminated)
+        return self
+
+    def _terminated(self, signum: int, frame: object) -> None:
+        self.signal, self.by = signal.SIGTERM, " (SIGTERM)"
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,6 +24,7 @@ from .atomic import write_text_atomic
 from .conditions import UNKNOWN
 from .evaluator import UNDETERMINED
 from .facts import FACTS
+from .files import read_bounded
 from .i18n import LANGS, cite_text, default_lang
 from .inputs import InputError, closest, load_data, read_scenario_file
 from .interview import Interview, Question, Special, Step
@@ -63,6 +64,8 @@ def cmd_ask(args: argparse.Namespace, out: Console) -> int:
     wording = default_wording()
     check_against(wording, book)
     answers = read_answers(args.answers) if args.answers else None
+    if answers is None and (sys.stdin is None or sys.stdin.closed):
+        raise InputError("stdin is closed: answer at a terminal, pipe the answers in, or give --answers FILE")
     start = read_scenario_file(args.file) if args.file else None
     session = Interview(start, book=book, as_of=args.as_of, readings=readings, wording=wording)
     view = _View(out, session, args.lang or default_lang())
@@ -82,12 +85,7 @@ def cmd_ask(args: argparse.Namespace, out: Console) -> int:
 
 def read_answers(path: str) -> dict[str, object]:
     """``fact: answer`` pairs from YAML or JSON; sections may nest (``item: {custom_made: false}``)."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}") from None
-    data = load_data(raw, path)
+    data = load_data(read_bounded(path), path)
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping of facts to answers, e.g. 'item.custom_made: false'")
     answers: dict[str, object] = {}

@@ -20,8 +20,9 @@ from rich.text import Text
 
 from .api import default_rulebook
 from .audit import ListingAudit, audit_listing
+from .files import LongLine, bounded_lines, open_lines, read_bounded
 from .i18n import LANGS, cite_text, default_lang
-from .inputs import InputError, load_data
+from .inputs import MAX_INPUT_BYTES, InputError, load_data
 from .readings import parse_reading_assignments
 
 Handler = Callable[[argparse.Namespace, Console], int]
@@ -110,23 +111,18 @@ def read_listings(path: str) -> Iterator[tuple[int, Any]]:
     if Path(path).suffix.lower() in (".jsonl", ".ndjson"):
         yield from _listing_lines(path)
         return
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}") from None
-    data = load_data(raw, path)
+    data = load_data(read_bounded(path), path)
     yield from enumerate(data) if isinstance(data, list) else [(0, data)]
 
 
 def _listing_lines(path: str) -> Iterator[tuple[int, Any]]:
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed by the with below
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}") from None
-    with handle:
-        for index, line in enumerate(handle):
+    with open_lines(path) as handle:
+        for index, line in enumerate(bounded_lines(handle, MAX_INPUT_BYTES)):
+            source = f"line {index + 1}"
             try:
-                yield index, load_data(line, f"line {index + 1}")
+                if isinstance(line, LongLine):
+                    raise InputError(f"{source} is {line.size} bytes long; the limit is {MAX_INPUT_BYTES}")
+                yield index, load_data(line, source)
             except InputError as err:
                 yield index, err
 

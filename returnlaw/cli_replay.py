@@ -23,6 +23,7 @@ from rich.text import Text
 
 from .api import default_rulebook
 from .cases import Case, case_files, cases_dir, encoded, load_case, load_cases, parse_case
+from .files import read_bounded
 from .i18n import LANGS, default_lang
 from .inputs import InputError, load_data, parse_scenario
 from .loader import load_rulebook
@@ -368,17 +369,10 @@ def _subject(item: str, book: RuleBook) -> Case | Any:
     if not path.exists():
         resolved = resolve([item])
         return load_case(resolved[0], book=book)  # type: ignore[index]
-    data = load_data(_read(path), str(path))
+    data = load_data(read_bounded(path), str(path))
     if isinstance(data, dict) and "scenario" in data and "id" in data:
         return parse_case(data, str(path))
     return parse_scenario(data)
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}") from None
 
 
 def _flip_json(f: Flip) -> dict[str, Any]:

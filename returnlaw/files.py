@@ -92,10 +92,10 @@ def open_bounded(
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode) or (regular_only and not stat.S_ISREG(info.st_mode)):
-            reason = f"is {kind_of(info.st_mode)}, not a regular file"
-            raise FileError(f"{shown} {reason}", path, reason)
+            what = f"{kind_of(info.st_mode)}, not a regular file"
+            raise FileError(f"cannot read {shown}: {what}", path, f"cannot read: {what}")
         if limit is not None and stat.S_ISREG(info.st_mode) and info.st_size > limit:
-            reason = f"is {info.st_size:,} bytes; the limit is {limit:,}"
+            reason = f"is {info.st_size} bytes; the limit is {limit}"
             raise FileError(f"{shown} {reason}", path, reason)
         if regular_only and hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
@@ -112,8 +112,8 @@ def open_lines(path: str | Path, name: str | None = None) -> IO[bytes]:
     mode = os.fstat(handle.fileno()).st_mode
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         handle.close()
-        reason = f"is {kind_of(mode)}, not a file of lines"
-        raise FileError(f"{name or path} {reason}", path, reason)
+        what = f"{kind_of(mode)}, not a file of lines"
+        raise FileError(f"cannot read {name or path}: {what}", path, f"cannot read: {what}")
     return handle
 
 
@@ -146,7 +146,7 @@ def _read_limited(handle: IO[bytes], limit: int, shown: str) -> bytes:
     except ValueError:  # reading a closed stream
         raise FileError(f"cannot read {shown}: it is closed", shown) from None
     if total > limit:
-        reason = f"is larger than {limit:,} bytes (the limit)"
+        reason = f"is larger than {limit} bytes (the limit)"
         raise FileError(f"{shown} {reason}", shown, reason)
     return b"".join(chunks)
 
