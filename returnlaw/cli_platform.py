@@ -3,7 +3,9 @@
 ``audit FILE``: one listing (JSON or YAML), a list of them, or JSON Lines (``.jsonl``). Exit 0 when
 every listing is compliant, 1 when any has a breach or lacks facts, 2 when any is invalid.
 ``batch IN OUT``: JSON Lines or Parquet in and out, with a progress bar on stderr; bad rows land in
-the ``error`` column and do not stop the run. ``serve``: the HTTP service (extra ``server``).
+the ``error`` column and do not stop the run. Exit 0 when every row was decided, 1 when some rows
+have an error (the summary shows the first few), 2 when the run could not complete (bad input
+file, output not writable, interrupted: then the output is untouched). ``serve``: the HTTP service (extra ``server``).
 """
 
 from __future__ import annotations
@@ -204,7 +206,14 @@ def cmd_batch(args: argparse.Namespace, out: Console) -> int:
         f"{stats.rows:,} rows decided ({stats.errors:,} with an error) in {stats.seconds:.2f} s "
         f"({stats.rows_per_s:,.0f} rows/s) -> {args.output}"
     )
-    return EXIT_OK
+    if not stats.errors:
+        return EXIT_OK
+    for row, reason in stats.first_errors:
+        out.print(Text(f"  row {row}: {reason}", style="red"), soft_wrap=True)
+    more = stats.errors - len(stats.first_errors)
+    tail = f"; {more:,} more in the error column" if more else ""
+    out.print(Text(f"{stats.errors:,} row(s) could not be decided (exit 1){tail}", style="bold red"))
+    return EXIT_FINDINGS
 
 
 # -- serve ----------------------------------------------------------------------------------------

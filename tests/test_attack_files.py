@@ -6,6 +6,7 @@ the machine."""
 
 from __future__ import annotations
 
+import ast
 import errno
 import io
 import os
@@ -316,3 +317,42 @@ def _wait_for(stream, marker: bytes, timeout: float = 120) -> None:
             seen += chunk
         else:
             time.sleep(0.05)
+
+
+# -- no other module reads a file a user names ------------------------------------------------------
+
+ALLOWED_READERS = {"files.py", "atomic.py"}
+
+
+def direct_reads(tree: ast.AST) -> list[int]:
+    """Lines that read a file without returnlaw.files: open(), Path.read_bytes/read_text (a
+    bundled resource, ``resources.files(...)``, is not a user's file), stdin.read()."""
+    lines = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id == "open":
+            lines.append(node.lineno)
+        elif isinstance(func, ast.Attribute) and func.attr in ("read_bytes", "read_text", "read"):
+            text = ast.unparse(func.value)
+            if (func.attr == "read" and "stdin" in text) or (func.attr != "read" and "resources.files" not in text):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_every_input_path_reads_through_the_bounded_reader():
+    offenders = {}
+    for path in sorted(PACKAGE.glob("*.py")):
+        if path.name in ALLOWED_READERS:
+            continue
+        source = path.read_text(encoding="utf-8")
+        lines = direct_reads(ast.parse(source))
+        if lines:
+            offenders[path.name] = lines
+    assert offenders == {}, "read through returnlaw.files (read_bounded, open_bounded, open_lines)"
+
+
+def test_the_scan_would_catch_a_direct_read():
+    code = "open(p)\nPath(p).read_bytes()\nsys.stdin.buffer.read()\nresources.files('x').joinpath('y').read_text()\n"
+    assert direct_reads(ast.parse(code)) == [1, 2, 3]
