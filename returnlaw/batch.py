@@ -28,7 +28,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
@@ -56,6 +55,8 @@ _ID_BOUND = 10**MAX_DIGITS - 1
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 DEFAULT_CHUNK_ROWS = 2000
+CHUNK_BYTES = 16_000_000  # a chunk of JSON Lines also ends here: 2,000 rows of 1 MB would be 2 GB
+JOBS_PER_CORE = 8  # more worker processes than this per core is a typo (--jobs 10000), not a plan
 FIRST_ERRORS = 5  # row errors a run reports by reason in its summary
 _PARQUET_ROW_GROUP = 65_536
 
@@ -294,6 +295,7 @@ def decide_table(
     import pyarrow as pa
 
     opts = BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir, fast_json)
+    jobs = _jobs(jobs)
     batches = table.to_batches(max_chunksize=chunk_rows) if isinstance(table, pa.Table) else [table]
     tasks = _arrow_tasks(batches, 0)
     out = [result for result, *_ in _run(tasks, opts, jobs, "parquet")]
@@ -386,15 +388,19 @@ def _json_default(value: object) -> str:
 
 
 def _line_tasks(handle: IO[bytes], chunk_rows: int) -> Iterator[tuple[str, int, Any, int]]:
-    """Chunks of lines; a line is never held whole past MAX_INPUT_BYTES (it becomes that row's error)."""
-    lines = bounded_lines(handle, MAX_INPUT_BYTES)
-    first = 0
-    while True:
-        chunk = list(islice(lines, chunk_rows))
-        if not chunk:
-            return
-        yield "lines", first, chunk, sum(x.size if isinstance(x, LongLine) else len(x) for x in chunk) + len(chunk)
-        first += len(chunk)
+    """Chunks of at most ``chunk_rows`` lines and about CHUNK_BYTES; a line is never held whole
+    past MAX_INPUT_BYTES (it becomes that row's error). Units: the bytes read."""
+    first, chunk, held, units = 0, [], 0, 0
+    for line in bounded_lines(handle, MAX_INPUT_BYTES):
+        chunk.append(line)
+        size = line.size if isinstance(line, LongLine) else len(line)
+        held += 0 if isinstance(line, LongLine) else size
+        units += size + 1
+        if len(chunk) >= chunk_rows or held >= CHUNK_BYTES:
+            yield "lines", first, chunk, units
+            first, chunk, held, units = first + len(chunk), [], 0, 0
+    if chunk:
+        yield "lines", first, chunk, units
 
 
 def _arrow_tasks(batches: Iterable[pa.RecordBatch], first: int) -> Iterator[tuple[str, int, Any, int]]:
@@ -442,6 +448,16 @@ def _context() -> Any:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
+def _jobs(jobs: int | None) -> int:
+    """Worker processes: all usable cores by default, and never a fork bomb."""
+    cores = usable_cores()
+    if jobs is None:
+        return cores
+    if jobs < 1 or jobs > JOBS_PER_CORE * cores:
+        raise InputError(f"jobs must be 1 to {JOBS_PER_CORE * cores} ({JOBS_PER_CORE} per usable core), got {jobs}")
+    return jobs
+
+
 def usable_cores() -> int:
     """The cores this process may run on (a container's CPU set, not the host's count)."""
     try:
@@ -482,7 +498,7 @@ def run_batch(
     in_format, out_format = file_format(src), file_format(dst)
     if "parquet" in (in_format, out_format):
         require_arrow()
-    jobs = jobs or usable_cores()
+    jobs = _jobs(jobs)
     opts = BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir, fast_json)
     book = process_rulebook(rules_dir)  # a bad rule directory fails here, before any worker starts
     stats, started = BatchStats(), time.perf_counter()

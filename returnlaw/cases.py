@@ -32,8 +32,9 @@ from pydantic import (
     model_validator,
 )
 
+from .echo import one_line
 from .facts import FACTS
-from .files import read_bounded
+from .files import FileError, read_bounded
 from .inputs import InputError, closest, load_data, parse_scenario
 from .rulebook import RuleBook
 from .scenario import Scenario, read_path
@@ -288,7 +289,7 @@ class CaseFileError(InputError):
     def __init__(self, file: str, message: str, field: str | None = None) -> None:
         super().__init__(message, field)
         self.file = file
-        self.args = (f"{file}: {field}: {message}" if field else f"{file}: {message}",)
+        self.args = (one_line(f"{file}: {field}: {message}" if field else f"{file}: {message}"),)
 
     def __str__(self) -> str:
         return self.args[0]
@@ -319,7 +320,9 @@ def load_case(path: str | Path, *, book: RuleBook | None = None) -> Case:
     """Read and validate one case file; with ``book``, also check warning codes and cited provisions."""
     p = Path(path)
     try:
-        data = load_data(read_bounded(p, name=p.name), p.name)
+        data = load_data(read_bounded(p, regular_only=True, name=p.name), p.name)  # a FIFO in a folder: no wait
+    except FileError as err:
+        raise CaseFileError(str(p), err.reason) from None
     except InputError as err:
         raise CaseFileError(str(p), str(err).removeprefix(f"{p.name}: ")) from None
     case = parse_case(data, str(p))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import importlib
 import json
 import signal
@@ -208,9 +209,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OverflowError as exc:  # a date or number past what can be counted, e.g. a deadline after 9999
         return _fail(err, f"returnlaw: error: out of range: {exc}", EXIT_BAD_INPUT)
     except OSError as exc:  # the one place an OSError becomes a message naming the path, and exit 2
-        return _fail(err, f"returnlaw: error: {os_error(exc, verb='access')}", EXIT_BAD_INPUT)
+        verb = "write" if exc.errno in _WRITE_ERRORS else "access"  # e.g. stdout on a full disk
+        return _fail(err, f"returnlaw: error: {os_error(exc, verb=verb)}", EXIT_BAD_INPUT)
     except EngineError as exc:  # the engine could not decide: never an outcome
         return _fail(err, f"returnlaw: engine error: {exc}", EXIT_ENGINE_ERROR)
+
+
+_WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
 
 
 def _fail(err: Console, message: str, code: int) -> int:

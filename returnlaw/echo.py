@@ -11,6 +11,7 @@ import reprlib
 from typing import Any
 
 ECHO_CHARS = 60  # the most of a user's value an error message repeats
+MAX_MESSAGE_CHARS = 1000  # the longest error message: a 900 KB key never comes back whole
 
 _short = reprlib.Repr()
 _short.maxstring = _short.maxother = 2 * ECHO_CHARS
@@ -31,6 +32,15 @@ def echo(value: Any, limit: int = ECHO_CHARS) -> str:
 def digits_of(number: int) -> int:
     """The decimal digits of an integer, without making its text (refused past 4,300 digits)."""
     return int(abs(number).bit_length() * 0.30103) + 1
+
+
+def one_line(message: str) -> str:
+    """An error message as every error class of the package keeps it: one line (line breaks
+    shown as ``\\n``), at most MAX_MESSAGE_CHARS characters, the full length said if cut."""
+    text = message.replace("\r", "\\r").replace("\n", "\\n")
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = f"{text[:MAX_MESSAGE_CHARS]}… ({len(text):,} characters in all)"
+    return text
 
 
 def clip(text: str, limit: int = 200) -> str:

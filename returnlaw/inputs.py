@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .echo import digits_of, echo
+from .echo import digits_of, echo, one_line
 from .readings import DEFAULT_READINGS, Readings
 from .scenario import EVENT_DATES, Scenario, day_of, read_path
 
@@ -32,18 +32,13 @@ MAX_DEPTH = 20
 MAX_NODES = 50_000  # a complete scenario has a few hundred values; YAML aliases can multiply them
 MAX_DIGITS = 40  # Python refuses to read integers past 4,300 digits with a ValueError of its own
 FUTURE_TOLERANCE = dt.timedelta(days=1)  # platforms in other time zones may already be tomorrow
-MAX_MESSAGE_CHARS = 1000  # the longest error message: a 900 KB key never comes back whole
 
 
 class InputError(ValueError):
     """Bad input: the message names the field (dotted path) and why it is wrong."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
-        text = f"{field}: {message}" if field else message
-        text = text.replace("\r", "\\r").replace("\n", "\\n")  # always one line
-        if len(text) > MAX_MESSAGE_CHARS:
-            text = f"{text[:MAX_MESSAGE_CHARS]}… ({len(text):,} characters in all)"
-        super().__init__(text)
+        super().__init__(one_line(f"{field}: {message}" if field else message))
         self.field = field
 
 

@@ -24,9 +24,10 @@ import yaml
 from pydantic import ValidationError
 
 from .conditions import Compiled, ConditionError, Context, compile_condition, compile_days, jointly_impossible
+from .echo import one_line
 from .facts import FACTS
 from .files import FileError, kind_of, read_bounded
-from .inputs import MAX_MESSAGE_CHARS, InputError, check_shape
+from .inputs import InputError, check_shape
 from .readings import Readings
 from .rulebook import (
     Citation,
@@ -57,10 +58,7 @@ class RuleFileError(ValueError):
 
     def __init__(self, file: str, message: str, rule: str | None = None) -> None:
         where = f"{file}: rule {rule}" if rule else file
-        text = f"{where}: {message}".replace("\n", "\\n")
-        if len(text) > MAX_MESSAGE_CHARS:  # a 900 KB key never comes back whole
-            text = f"{text[:MAX_MESSAGE_CHARS]}… ({len(text):,} characters in all)"
-        super().__init__(text)
+        super().__init__(one_line(f"{where}: {message}"))  # a 900 KB key never comes back whole
         self.file, self.rule = file, rule
 
 

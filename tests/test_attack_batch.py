@@ -349,3 +349,30 @@ def test_the_readme_dask_snippet_runs_pasted_into_a_script(tmp_path):
     table = pq.read_table(tmp_path / "decisions")
     assert table.num_rows == 5
     assert table.column("error").to_pylist().count(None) == 4
+
+
+# -- further attacks: resources a typo or a file can demand ----------------------------------------
+
+
+def test_a_fork_bomb_of_workers_is_refused(tmp_path, capsys):
+    src = write(tmp_path / "in.jsonl", [GOOD])
+    assert main(["batch", str(src), str(tmp_path / "out.jsonl"), "--quiet", "--jobs", "10000"]) == 2
+    cap = 8 * len(os.sched_getaffinity(0))
+    assert capsys.readouterr().err == f"returnlaw: error: jobs must be 1 to {cap} (8 per usable core), got 10000\n"
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_chunk_of_large_rows_is_bounded_in_bytes_not_only_rows(tmp_path):
+    from returnlaw.batch import CHUNK_BYTES, _line_tasks
+
+    row = b'{"id": "' + b"x" * 900_000 + b'"}'
+    src = write(tmp_path / "in.jsonl", [row] * 40)  # 36 MB in 40 rows: one chunk of 2,000 rows would hold all
+    with src.open("rb") as handle:
+        chunks = list(_line_tasks(handle, 2000))
+    assert sum(len(lines) for _, _, lines, _ in chunks) == 40
+    assert [first for _, first, _, _ in chunks] == [
+        0,
+        *[sum(len(c[2]) for c in chunks[:i]) for i in range(1, len(chunks))],
+    ]
+    assert max(sum(len(x) for x in lines) for _, _, lines, _ in chunks) < CHUNK_BYTES + len(row)
+    assert sum(units for *_, units in chunks) == src.stat().st_size

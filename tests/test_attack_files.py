@@ -356,3 +356,34 @@ def test_every_input_path_reads_through_the_bounded_reader():
 def test_the_scan_would_catch_a_direct_read():
     code = "open(p)\nPath(p).read_bytes()\nsys.stdin.buffer.read()\nresources.files('x').joinpath('y').read_text()\n"
     assert direct_reads(ast.parse(code)) == [1, 2, 3]
+
+
+# -- further attacks -----------------------------------------------------------------------------
+
+
+def test_a_fifo_in_a_case_folder_is_refused_without_waiting(tmp_path):
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    os.mkfifo(folder / "zz.yaml")
+    proc = run("replay", str(folder), timeout=60)
+    assert f"{folder / 'zz.yaml'}: cannot read: a FIFO (named pipe), not a regular file" in one_line_error(proc)
+
+
+def test_output_to_a_full_disk_is_one_line():
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "returnlaw", "check", "examples/downjacket.yaml", "--json"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            timeout=120,
+        )
+    assert proc.returncode == 2
+    assert proc.stderr.decode() == "returnlaw: error: cannot write: No space left on device\n"
+
+
+def test_a_name_with_a_newline_stays_on_one_line(tmp_path, capsys):
+    path = tmp_path / "two\nlines.yaml"
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "two\\nlines.yaml" in err

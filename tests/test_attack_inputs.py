@@ -11,11 +11,12 @@ import pytest
 from pydantic import ValidationError
 
 import returnlaw
+from returnlaw import RuleFileError
+from returnlaw.cases import CaseFileError
 from returnlaw.cli import main
-from returnlaw.echo import echo
+from returnlaw.echo import MAX_MESSAGE_CHARS, echo
 from returnlaw.inputs import (
     MAX_DEPTH,
-    MAX_MESSAGE_CHARS,
     InputError,
     check_json_depth,
     check_shape,
@@ -161,8 +162,19 @@ def test_the_cli_line_for_a_900kb_key_is_short(tmp_path, capsys):
     assert len(err) < 400 and "(900,000 characters)" in err and err.count("\n") == 1
 
 
-def test_no_error_message_is_longer_than_the_cap():
-    assert len(str(InputError("x" * 10 * MAX_MESSAGE_CHARS, "field"))) < MAX_MESSAGE_CHARS + 50
+@pytest.mark.parametrize(
+    "error",
+    [
+        InputError("x\n" * 5 * MAX_MESSAGE_CHARS, "field"),
+        RuleFileError("cpl.yaml", "x\n" * 5 * MAX_MESSAGE_CHARS, "rule-1"),
+        CaseFileError("case.yaml", "x\n" * 5 * MAX_MESSAGE_CHARS, "scenario.item"),
+    ],
+    ids=["input", "rule-file", "case-file"],
+)
+def test_no_error_message_is_longer_than_the_cap_or_more_than_one_line(error):
+    message = str(error)
+    assert len(message) < MAX_MESSAGE_CHARS + 50 and "\n" not in message
+    assert message.endswith(" characters in all)")  # the cut is said
 
 
 def test_echo_describes_what_it_cannot_show():
