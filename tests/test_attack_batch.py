@@ -267,29 +267,23 @@ def long_run(tmp_path: Path):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_sigterm_during_a_batch_stops_the_workers_and_removes_the_temporary_file(long_run):
+@pytest.mark.parametrize(
+    ("sent", "words"),
+    [(signal.SIGTERM, "returnlaw: interrupted (SIGTERM)\n"), (signal.SIGINT, "returnlaw: interrupted\n")],
+    ids=["SIGTERM", "Ctrl-C"],
+)
+def test_a_signal_during_a_batch_stops_the_workers_and_removes_the_temporary_file(long_run, sent, words):
+    """SIGTERM takes the path of Ctrl-C: the same message, cleanup and exit 128 + signal."""
     start, temporaries, dst = long_run
     proc = start()
     workers = children(proc.pid)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sent)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 128 + signal.SIGTERM, err
-    assert err.decode() == "returnlaw: interrupted (SIGTERM)\n"  # no traceback, from no worker either
+    assert proc.returncode == 128 + sent, err
+    assert err.decode() == words  # no traceback, from no worker either
     wait_until(lambda: not any(alive(w) for w in workers), 30, "the workers to exit")
     assert temporaries() == []
     assert dst.read_text() == "previous results\n"
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_ctrl_c_during_a_batch_takes_the_same_path(long_run):
-    start, temporaries, dst = long_run
-    proc = start()
-    workers = children(proc.pid)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 128 + signal.SIGINT and err.decode() == "returnlaw: interrupted\n"
-    wait_until(lambda: not any(alive(w) for w in workers), 30, "the workers to exit")
-    assert temporaries() == [] and dst.read_text() == "previous results\n"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
