@@ -36,7 +36,7 @@ def atomic_writer(
     """Yield a file object; on success it replaces ``path``, on any error ``path`` is untouched.
     ``inputs``: files the run reads, which must not be the output."""
     shown = str(path)
-    target = _checked_target(path, inputs)
+    target = check_target(path, inputs)
     existing = _existing(target)
     remove_stale_temporaries(target)
     fd, tmp = _create_temporary(target, shown)
@@ -70,7 +70,10 @@ def same_file(a: str | Path, b: str | Path) -> bool:
         return resolved(a) == resolved(b)
 
 
-def _checked_target(path: str | Path, inputs: Iterable[str | Path]) -> Path:
+def check_target(path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
+    """The file a write to ``path`` would replace (links followed), or a FileError saying why it
+    cannot be written: not a regular file, one of ``inputs``, or no such folder. A command can
+    call it before it starts work, so a bad output is refused at once."""
     target = resolved(path)
     for source in inputs:
         if same_file(path, source):

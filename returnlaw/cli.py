@@ -24,6 +24,7 @@ from rich.text import Text
 
 from . import __version__
 from .api import default_rulebook
+from .echo import echo, one_line
 from .engines import ENGINES, EngineError, get_engine
 from .evaluator import UNDETERMINED
 from .files import os_error, read_bounded
@@ -149,7 +150,7 @@ def cmd_rules(args: argparse.Namespace, out: Console) -> int:
         return 0
     rule = book.rules.get(args.rule_id)
     if rule is None:
-        raise UsageError(f"no rule {args.rule_id!r}; see 'returnlaw rules list'")
+        raise UsageError(f"no rule {echo(args.rule_id)}; see 'returnlaw rules list'")
     lang = args.lang or default_lang()
     out.print(Text(rule.id, style="bold"), Text(rule.title_zh if lang == "zh" else rule.title_en))
     for c in rule.citations:
@@ -219,7 +220,7 @@ _WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
 
 
 def _fail(err: Console, message: str, code: int) -> int:
-    err.print(Text(message, style="bold red"), soft_wrap=True)
+    err.print(Text(one_line(message), style="bold red"), soft_wrap=True)
     return code
 
 

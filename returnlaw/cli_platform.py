@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .api import default_rulebook
+from .atomic import check_target
 from .audit import ListingAudit, audit_listing
 from .files import LongLine, bounded_lines, open_lines, read_bounded
 from .i18n import LANGS, cite_text, default_lang
@@ -171,9 +172,13 @@ def _cite(result: ListingAudit, ref: str, lang: str) -> str:
 def cmd_batch(args: argparse.Namespace, out: Console) -> int:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-    from .batch import input_size, run_batch
+    from .batch import file_format, input_size, require_arrow, run_batch
 
     readings = parse_reading_assignments(args.reading)
+    for path in (args.input, args.output):
+        if file_format(path) == "parquet":
+            require_arrow()
+    check_target(args.output, inputs=[args.input])  # a bad output is refused before the bar is drawn
     err = Console(stderr=True)
     columns = (
         TextColumn("{task.description}"),

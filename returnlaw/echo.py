@@ -34,10 +34,15 @@ def digits_of(number: int) -> int:
     return int(abs(number).bit_length() * 0.30103) + 1
 
 
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c != 0x09}
+_CONTROLS.update({0x0A: "\\n", 0x0D: "\\r"})
+
+
 def one_line(message: str) -> str:
     """An error message as every error class of the package keeps it: one line (line breaks
-    shown as ``\\n``), at most MAX_MESSAGE_CHARS characters, the full length said if cut."""
-    text = message.replace("\r", "\\r").replace("\n", "\\n")
+    shown as ``\\n``, other control characters as ``\\x1b``: a file name cannot clear the
+    terminal), at most MAX_MESSAGE_CHARS characters, the full length said if cut."""
+    text = message.translate(_CONTROLS)
     if len(text) > MAX_MESSAGE_CHARS:
         text = f"{text[:MAX_MESSAGE_CHARS]}… ({len(text):,} characters in all)"
     return text

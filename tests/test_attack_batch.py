@@ -370,3 +370,11 @@ def test_a_chunk_of_large_rows_is_bounded_in_bytes_not_only_rows(tmp_path):
     ]
     assert max(sum(len(x) for x in lines) for _, _, lines, _ in chunks) < CHUNK_BYTES + len(row)
     assert sum(units for *_, units in chunks) == src.stat().st_size
+
+
+@pytest.mark.parametrize("output", ["out.csv", "missing/out.jsonl", "in.jsonl"])
+def test_a_bad_output_is_refused_before_any_progress_is_drawn(tmp_path, capsys, output):
+    src = write(tmp_path / "in.jsonl", [GOOD])
+    assert main(["batch", str(src), str(tmp_path / output)]) == 2  # no --quiet: the bar would be drawn
+    err = capsys.readouterr().err
+    assert err.startswith("returnlaw: error: ") and err.count("\n") == 1 and "deciding" not in err

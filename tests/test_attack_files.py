@@ -387,3 +387,22 @@ def test_a_name_with_a_newline_stays_on_one_line(tmp_path, capsys):
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "two\\nlines.yaml" in err
+
+
+def test_control_characters_in_a_name_cannot_drive_the_terminal(tmp_path, capsys):
+    path = tmp_path / "\x1b[2Jclear.yaml"
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b[2Jclear.yaml" in err
+
+
+def test_a_rule_file_name_with_control_characters_is_escaped(book, capsys):
+    (book / "\x1b]0;title\x07.yaml").mkdir()
+    err = lint(book, capsys)
+    assert "\x1b" not in err and "\x07" not in err and "\\x1b]0;title\\x07.yaml" in err
+
+
+def test_an_unknown_rule_id_is_not_echoed_whole(capsys):
+    assert main(["rules", "show", "x" * 100_000]) == 2
+    err = capsys.readouterr().err
+    assert len(err) < 300 and "(100,000 characters)" in err
