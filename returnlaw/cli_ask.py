@@ -34,6 +34,7 @@ from .readings import parse_reading_assignments
 from .render import OUTCOME_STYLE, Renderer
 
 EXIT_DECIDED, EXIT_UNDETERMINED = 0, 1
+MAX_ANSWER_CHARS = 4096  # one answer typed or piped: a date, a choice, a short text
 Handler = Callable[[argparse.Namespace, Console], int]
 
 
@@ -134,9 +135,7 @@ class _View:
         while (question := self.session.next_question()) is not None:
             self.show(question)
             try:
-                raw = self.out.input(Text("> ", style="bold"))
-                if not sys.stdin.isatty():
-                    self.out.print(raw.strip(), style="dim")  # piped answers are not echoed by a terminal
+                raw = self._answer()
             except EOFError:
                 self.out.print(Text(self.ui("stopped"), style="yellow"))
                 return
@@ -149,6 +148,20 @@ class _View:
             elif raw.strip():
                 self.take(question, raw)
         self.closing()
+
+    def _answer(self) -> str:
+        """One answer: at a terminal with line editing; piped, a bounded line (a stream with no
+        line break, such as /dev/zero, is never read whole)."""
+        if sys.stdin.isatty():
+            return self.out.input(Text("> ", style="bold"))
+        self.out.print(Text("> ", style="bold"), end="")
+        line = sys.stdin.readline(MAX_ANSWER_CHARS + 1)
+        if not line:
+            raise EOFError
+        if len(line) > MAX_ANSWER_CHARS and not line.endswith("\n"):
+            raise InputError(f"an answer on stdin is longer than {MAX_ANSWER_CHARS} characters")
+        self.out.print(line.strip(), style="dim")  # piped answers are not echoed by a terminal
+        return line
 
     def scripted(self, answers: dict[str, object]) -> None:
         """Answer from a file: every answer is checked first; answers the interview did not need

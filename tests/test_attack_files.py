@@ -87,20 +87,20 @@ def test_check_dash_on_dev_zero_stops_at_the_limit():
 
 
 @pytest.mark.parametrize(
-    ("args", "name"),
+    ("args", "name", "words"),
     [
-        (["audit", "{}"], "listings.json"),
-        (["what-changes", "{}"], "scenario.yaml"),
-        (["ask", "{}", "--lang", "en"], "start.yaml"),
-        (["ask", "--answers", "{}", "--lang", "en"], "answers.yaml"),
-        (["replay", "{}"], "case.yaml"),
+        (["audit", "{}"], "listings.json", "larger than 1000000 bytes"),
+        (["what-changes", "{}"], "scenario.yaml", "larger than 1000000 bytes"),
+        (["ask", "{}", "--lang", "en"], "start.yaml", "larger than 1000000 bytes"),
+        (["ask", "--answers", "{}", "--lang", "en"], "answers.yaml", "larger than 1000000 bytes"),
+        (["replay", "{}"], "case.yaml", "cannot read: a character device, not a regular file"),  # a corpus file
     ],
     ids=["audit", "what-changes", "ask-start", "ask-answers", "replay"],
 )
-def test_every_command_reading_a_file_stops_at_the_limit(zero_link, args, name):
+def test_every_command_reading_a_file_stops_at_the_limit(zero_link, args, name, words):
     link = zero_link(name)
     proc = run(*[str(link) if a == "{}" else a for a in args], stdin=subprocess.DEVNULL)
-    assert "larger than 1000000 bytes" in one_line_error(proc)
+    assert words in one_line_error(proc)
 
 
 def test_json_lines_from_a_device_are_refused(zero_link):
@@ -406,3 +406,18 @@ def test_an_unknown_rule_id_is_not_echoed_whole(capsys):
     assert main(["rules", "show", "x" * 100_000]) == 2
     err = capsys.readouterr().err
     assert len(err) < 300 and "(100,000 characters)" in err
+
+
+def test_ask_with_answers_piped_from_dev_zero_stops_at_one_answers_length():
+    with open("/dev/zero", "rb") as zero:
+        proc = run("ask", "--lang", "en", stdin=zero)
+    assert "an answer on stdin is longer than 4096 characters" in one_line_error(proc)
+
+
+def test_ask_reads_piped_answers_of_any_sensible_length():
+    answers = b"2024-08-01\n" + b"online\n"
+    proc = subprocess.run(
+        [sys.executable, "-m", "returnlaw", "ask", "--lang", "en"], input=answers, capture_output=True, cwd=ROOT
+    )
+    assert proc.returncode in (0, 1), proc.stderr.decode()
+    assert b"2024-08-01" in proc.stdout and proc.stderr == b""
