@@ -440,12 +440,22 @@ def _context() -> Any:
     """Fork when this process runs no other thread (workers inherit the loaded rule book; forking a
     threaded process can deadlock a child); otherwise start clean workers from a fork server."""
     import multiprocessing
-    import threading
 
     methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
+    if "fork" in methods and _threads() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _threads() -> int:
+    """Threads of this process, those of C libraries too (pyarrow's pool is invisible to the
+    threading module; Python 3.12 warns when such a process forks)."""
+    import threading
+
+    try:
+        return max(len(os.listdir("/proc/self/task")), threading.active_count())
+    except OSError:  # no /proc: Python's own threads are all that can be counted
+        return threading.active_count()
 
 
 def _jobs(jobs: int | None) -> int:
