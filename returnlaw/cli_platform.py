@@ -20,11 +20,11 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from .api import default_rulebook
 from .atomic import check_target
 from .audit import ListingAudit, audit_listing
+from .audit_view import AuditPrinter, invalid_doc, summary_line, verdict
 from .files import LongLine, bounded_lines, open_lines, read_bounded
-from .i18n import LANGS, cite_text, default_lang
+from .i18n import LANGS, default_lang
 from .inputs import MAX_INPUT_BYTES, InputError, load_data
 from .readings import parse_reading_assignments
 
@@ -49,12 +49,35 @@ def _positive(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    if not (text.isdigit() and 1 <= int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    return int(text)
+
+
+def _count(text: str) -> int:
+    if not (text.isdigit() and int(text) <= 64):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 0 to 64")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < 86400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (more than 0, less than 86400)")
+    return value
+
+
 def register(sub: Any) -> dict[str, Handler]:
     audit = sub.add_parser("audit", help="audit product listings for breaches of the return law")
     audit.add_argument("file", help="a listing (JSON/YAML), a list of listings, or JSON Lines (.jsonl)")
     audit.add_argument("--json", action="store_true", help="print one audit JSON object per line")
     audit.add_argument("--as-of", type=_date, help="judge under the law in force on this date (default: today)")
     audit.add_argument("--lang", choices=LANGS, default=None)
+    audit.add_argument("--today", type=_date, help="the day whose law applies unless --as-of (default: system date)")
 
     batch = sub.add_parser("batch", help="decide a JSON Lines or Parquet file of scenarios")
     batch.add_argument("input", help="scenarios: .jsonl (one JSON object per line) or .parquet")
@@ -67,6 +90,7 @@ def register(sub: Any) -> dict[str, Handler]:
         help="read rows with pydantic's JSON reader: faster, but a key given twice keeps its last value",
     )
     batch.add_argument("--as-of", type=_date, help="apply the law in force on this date to every row")
+    batch.add_argument("--today", type=_date, help="the reference day for dates in the future (default: system date)")
     batch.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE")
     batch.add_argument("--chunk-rows", type=_positive, default=2000, help="rows per unit of work")
     batch.add_argument("--rules-dir", help="use rule files from this folder")
@@ -74,10 +98,19 @@ def register(sub: Any) -> dict[str, Handler]:
 
     serve = sub.add_parser("serve", help="run the HTTP service (needs returnlaw[server])")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--max-body", type=_positive, default=None, help="largest request body in bytes")
-    serve.add_argument("--body-timeout", type=float, default=30.0, help="seconds a client may stall mid-body")
+    serve.add_argument("--port", type=_port, default=8000)
     serve.add_argument("--rules-dir", help="use rule files from this folder")
+    limits = serve.add_argument_group("limits (see docs/platform.md)")
+    limits.add_argument("--max-body", type=_positive, default=None, help="largest request body in bytes (1000000)")
+    limits.add_argument("--body-timeout", type=_seconds, default=None, help="seconds for a whole body (30)")
+    limits.add_argument("--header-timeout", type=_seconds, default=None, help="seconds for a request's headers (10)")
+    limits.add_argument("--keep-alive", type=_seconds, default=None, help="seconds an idle connection stays open (5)")
+    limits.add_argument("--concurrency", type=_positive, default=None, help="requests in progress before 503 (32)")
+    limits.add_argument("--max-connections", type=_positive, default=None, help="open connections (512)")
+    limits.add_argument("--threads", type=_positive, default=None, help="worker threads for deciding (8)")
+    limits.add_argument(
+        "--processes", type=_count, default=None, help="worker processes reading bodies (2; 0: in threads)"
+    )
     return {"audit": cmd_audit, "batch": cmd_batch, "serve": cmd_serve}
 
 
@@ -87,25 +120,26 @@ def register(sub: Any) -> dict[str, Handler]:
 def cmd_audit(args: argparse.Namespace, out: Console) -> int:
     lang = args.lang or default_lang()
     worst, counts = EXIT_OK, {"compliant": 0, "breaches": 0, "incomplete": 0, "invalid": 0}
+    printer = AuditPrinter(lang)
     for index, item in read_listings(args.file):
         if isinstance(item, InputError):
             worst = EXIT_BAD_INPUT
             counts["invalid"] += 1
-            _print_invalid(out, index, item, args.json)
+            _print_invalid(out, index, item, args.json, lang)
             continue
         try:
-            result = audit_listing(item, as_of=args.as_of)
+            result = audit_listing(item, as_of=args.as_of, today=args.today)
         except InputError as err:
             worst = EXIT_BAD_INPUT
             counts["invalid"] += 1
-            _print_invalid(out, index, err, args.json)
+            _print_invalid(out, index, err, args.json, lang)
             continue
-        counts[_verdict(result)] += 1
+        counts[verdict(result)] += 1
         if result.compliant is not True:
             worst = max(worst, EXIT_FINDINGS)
-        _print_audit(out, index, result, lang, args.json)
+        _print_audit(out, index, result, printer, args.json)
     if not args.json:
-        out.print(", ".join(f"{n} {k}" for k, n in counts.items() if n) or "no listings")
+        out.print(summary_line(counts, lang))
     return worst
 
 
@@ -130,40 +164,18 @@ def _listing_lines(path: str) -> Iterator[tuple[int, Any]]:
                 yield index, err
 
 
-def _verdict(result: ListingAudit) -> str:
-    if result.compliant is None:
-        return "incomplete"
-    return "compliant" if result.compliant else "breaches"
-
-
-def _print_invalid(out: Console, index: int, err: InputError, as_json: bool) -> None:
+def _print_invalid(out: Console, index: int, err: InputError, as_json: bool, lang: str) -> None:
     if as_json:
         print(json.dumps({"index": index, "error": str(err)}, ensure_ascii=False))
     else:
-        out.print(Text(f"#{index + 1}: invalid listing: {err}", style="bold red"))
+        out.print(invalid_doc(index, err, lang))
 
 
-def _print_audit(out: Console, index: int, result: ListingAudit, lang: str, as_json: bool) -> None:
+def _print_audit(out: Console, index: int, result: ListingAudit, printer: AuditPrinter, as_json: bool) -> None:
     if as_json:
         print(result.model_dump_json())
         return
-    verdict = _verdict(result)
-    style = {"compliant": "green", "breaches": "bold red", "incomplete": "yellow"}[verdict]
-    out.print(Text(f"{result.id or f'#{index + 1}'}: {verdict} (law as of {result.as_of})", style=style))
-    for finding in [*result.breaches, *result.penalties]:
-        text = finding.zh if lang == "zh" else finding.en
-        cites = "; ".join(_cite(result, ref, lang) for ref in finding.cite)
-        out.print(f"  {'!' if finding.kind == 'breach' else '§'} {finding.code}: {text} [{cites}]")
-    if result.questions:
-        out.print(f"  ? missing: {', '.join(result.questions)}")
-
-
-def _cite(result: ListingAudit, ref: str, lang: str) -> str:
-    c = result.citations.get(ref)
-    instrument = default_rulebook().instruments.get(c.instrument) if c else None
-    if instrument is None:
-        return ref
-    return cite_text(ref, instrument.short_zh, instrument.short_en, lang)
+    out.print(printer.listing(result, index))
 
 
 # -- batch ----------------------------------------------------------------------------------------
@@ -206,6 +218,7 @@ def cmd_batch(args: argparse.Namespace, out: Console) -> int:
             chunk_rows=args.chunk_rows,
             progress=advance,
             fast_json=args.fast_json,
+            today=args.today,
         )
     out.print(
         f"{stats.rows:,} rows decided ({stats.errors:,} with an error) in {stats.seconds:.2f} s "
@@ -229,10 +242,17 @@ def cmd_serve(args: argparse.Namespace, out: Console) -> int:
         import uvicorn
 
         from .server import create_app
+        from .server_limits import Limits, listen, uvicorn_config
     except ModuleNotFoundError as err:
         raise InputError(f"the HTTP service needs {err.name}: pip install 'returnlaw[server]'") from None
-    options = {} if args.max_body is None else {"max_body": args.max_body}
-    app = create_app(rules_dir=args.rules_dir, body_timeout=args.body_timeout, **options)
+    names = ("max_body", "body_timeout", "header_timeout", "keep_alive", "concurrency", "max_connections")
+    names += ("threads", "processes")
+    limits = Limits(**{name: getattr(args, name) for name in names if getattr(args, name) is not None})
+    try:
+        sock = listen(args.host, args.port)
+    except OSError as err:
+        raise InputError(str(err)) from None
+    app = create_app(rules_dir=args.rules_dir, limits=limits)
     out.print(f"returnlaw: serving on http://{args.host}:{args.port} (OpenAPI at /docs)")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.Server(uvicorn_config(app, limits)).run(sockets=[sock])
     return EXIT_OK
