@@ -28,7 +28,7 @@ from .engines import ENGINES, EngineError, get_engine
 from .evaluator import UNDETERMINED
 from .files import os_error, read_bounded
 from .i18n import LANGS, default_lang
-from .inputs import InputError, load_data, parse_scenario
+from .inputs import OFF_THE_CALENDAR, InputError, load_data, parse_scenario
 from .loader import RuleFileError, load_rulebook
 from .periods import CalendarCoverageError
 from .readings import parse_reading_assignments
@@ -199,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OverflowError as exc:  # a date or number past what can be counted, e.g. a deadline after 9999
-        return _fail(err, f"returnlaw: error: out of range: {exc}", EXIT_BAD_INPUT)
+        return _fail(err, f"returnlaw: error: {OFF_THE_CALENDAR} ({exc})", EXIT_BAD_INPUT)
     except OSError as exc:  # the one place an OSError becomes a message naming the path, and exit 2
         verb = "write" if exc.errno in _WRITE_ERRORS else "access"  # e.g. stdout on a full disk
         return _fail(err, f"returnlaw: error: {os_error(exc, verb=verb)}", EXIT_BAD_INPUT)

@@ -22,9 +22,9 @@ def echo(value: Any, limit: int = ECHO_CHARS) -> str:
     """The value's repr cut to ``limit`` characters (a long text says its full length); a huge
     integer is described by its size."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4 * limit:
-        return f"a whole number of about {digits_of(value):,} digits"
+        return f"a whole number of about {digits_of(value)} digits"
     if isinstance(value, str | bytes) and len(value) > limit:
-        return f"{value[:limit]!r}… ({len(value):,} characters)"
+        return f"{value[:limit]!r}… ({len(value)} characters)"
     text = _short.repr(value).replace("\n", "\\n").replace("\r", "\\r")
     return text if len(text) <= limit else f"{text[:limit]}…"
 
@@ -44,11 +44,11 @@ def one_line(message: str) -> str:
     terminal), at most MAX_MESSAGE_CHARS characters, the full length said if cut."""
     text = message.translate(_CONTROLS)
     if len(text) > MAX_MESSAGE_CHARS:
-        text = f"{text[:MAX_MESSAGE_CHARS]}… ({len(text):,} characters in all)"
+        text = f"{text[:MAX_MESSAGE_CHARS]}… ({len(text)} characters in all)"
     return text
 
 
 def clip(text: str, limit: int = 200) -> str:
     """A message from elsewhere (a library's error) cut to ``limit`` characters, on one line."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"

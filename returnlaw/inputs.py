@@ -32,6 +32,8 @@ MAX_DEPTH = 20
 MAX_NODES = 50_000  # a complete scenario has a few hundred values; YAML aliases can multiply them
 MAX_DIGITS = 40  # Python refuses to read integers past 4,300 digits with a ValueError of its own
 FUTURE_TOLERANCE = dt.timedelta(days=1)  # platforms in other time zones may already be tomorrow
+# A deadline counted from a date near either end of the calendar (the service words it the same)
+OFF_THE_CALENDAR = "a date is too close to 0001-01-01 or 9999-12-31 for its deadlines to be computed"
 
 
 class InputError(ValueError):

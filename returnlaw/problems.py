@@ -29,15 +29,17 @@ class Problem(BaseModel):
     reason: str
 
 
-MAX_PROBLEMS = 20  # problems listed in one answer; the rest are counted, not worded
+MAX_PROBLEMS = 50  # problems listed in one answer; the rest are counted, not worded (as the service does)
 
 
 def problems(
-    errors: Iterable[Mapping[str, Any]], *, root: type[BaseModel] | None = None, limit: int | None = MAX_PROBLEMS
+    errors: Iterable[Mapping[str, Any]], *, root: type[BaseModel] | None = None, limit: int | None = None
 ) -> list[Problem]:
     """The problems of a pydantic/FastAPI error list, in order; ``root`` is the body's model.
-    At most ``limit`` are worded (wording costs time: a body with 16,000 bad entries must not take
-    seconds), then one more problem says how many were left out (see :func:`capped`)."""
+    With ``limit`` (e.g. MAX_PROBLEMS) at most that many are worded (wording costs time: 16,000 bad
+    entries must not take seconds), then one more problem says how many were left out (see
+    :func:`capped`). Without it every problem is worded: the service slices the list itself and
+    reports the rest as ``omitted``."""
     items = list(errors)
     shown = items if limit is None else items[:limit]
     worded = [_worded(item, root) or Problem(field=_field(item), reason=_reason(item)) for item in shown]

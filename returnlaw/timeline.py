@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .api import default_rulebook
 from .decision import CitationOut, DeadlineOut, Decision
 from .evaluator import RETURNABLE, UNDETERMINED, Evaluation, evaluate
-from .inputs import InputError, explain, parse_date, parse_readings, parse_scenario
+from .inputs import OFF_THE_CALENDAR, InputError, explain, parse_date, parse_readings, parse_scenario
 from .readings import DEFAULT_READINGS, Readings
 from .rulebook import Deadline, RuleBook
 from .scenario import Moment, Scenario, day_of, parse_day, parse_moment, read_path
@@ -141,7 +141,7 @@ def audit_timeline(
     try:
         return _audit(facts, book, today, as_of, readings)
     except OverflowError:  # a period counted from a date in 9999 ends past the last date there is
-        raise InputError("a deadline would fall after 9999-12-31, the last date that can be counted") from None
+        raise InputError(OFF_THE_CALENDAR) from None
 
 
 def _audit(

@@ -17,6 +17,7 @@ from returnlaw.cli import main
 from returnlaw.echo import MAX_MESSAGE_CHARS, echo
 from returnlaw.inputs import (
     MAX_DEPTH,
+    OFF_THE_CALENDAR,
     InputError,
     check_json_depth,
     check_shape,
@@ -83,7 +84,7 @@ def test_a_huge_integer_from_python_is_worded_not_crashed_on():
         with pytest.raises(InputError) as caught:
             returnlaw.decide(data)
         assert caught.value.field == field
-        assert "5,001 digits" in str(caught.value) or "5001 digits" in str(caught.value)
+        assert "5001 digits" in str(caught.value)
 
 
 # -- nesting: the project's own limit, not the standard library's ------------------------------------
@@ -159,7 +160,7 @@ def test_the_cli_line_for_a_900kb_key_is_short(tmp_path, capsys):
     path.write_text(json.dumps({"purchase": {BIG_KEY: 1}}))
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err
-    assert len(err) < 400 and "(900,000 characters)" in err and err.count("\n") == 1
+    assert len(err) < 400 and "(900000 characters)" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize(
@@ -178,7 +179,7 @@ def test_no_error_message_is_longer_than_the_cap_or_more_than_one_line(error):
 
 
 def test_echo_describes_what_it_cannot_show():
-    assert echo(10**5000) == "a whole number of about 5,001 digits"
+    assert echo(10**5000) == "a whole number of about 5001 digits"
     assert echo("a" * 100) == repr("a" * 60) + "… (100 characters)"
     assert echo("line\nbreak") == "'line\\nbreak'"
     assert len(echo(list(range(10_000)))) <= 61
@@ -221,7 +222,7 @@ def test_audit_timeline_today_at_the_end_of_the_calendar():
 
 
 def test_a_deadline_past_9999_is_an_input_error_not_an_overflow():
-    with pytest.raises(InputError, match="after 9999-12-31"):
+    with pytest.raises(InputError, match=f"^{OFF_THE_CALENDAR}$"):
         returnlaw.audit_timeline(
             {"signed_at": "9999-12-31"},
             today=dt.date.max,
@@ -257,15 +258,15 @@ def _errors(count: int) -> list:
 
 
 def test_a_problem_list_is_capped_with_a_count_of_the_rest():
-    found = problems(_errors(16_000), root=Scenario)
+    found = problems(_errors(16_000), root=Scenario, limit=MAX_PROBLEMS)
     assert len(found) == MAX_PROBLEMS + 1
     assert found[0].field == "purchase.k0" and "unknown field" in found[0].reason
     assert found[-1] == Problem(field=None, reason=f"and {16_000 - MAX_PROBLEMS:,} more problems not listed")
 
 
 def test_a_short_problem_list_is_not_touched():
-    found = problems(_errors(3), root=Scenario)
+    found = problems(_errors(3), root=Scenario, limit=MAX_PROBLEMS)
     assert [p.field for p in found] == ["purchase.k0", "purchase.k1", "purchase.k2"]
     assert capped(found, limit=3) == found
     assert capped(found, limit=2)[-1].reason == "and 1 more problem not listed"
-    assert problems(_errors(30), root=Scenario, limit=None)[-1].field == "purchase.k29"
+    assert problems(_errors(80), root=Scenario)[-1].field == "purchase.k79"  # no limit: every problem
