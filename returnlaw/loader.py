@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import graphlib
+import stat
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
@@ -23,7 +24,10 @@ import yaml
 from pydantic import ValidationError
 
 from .conditions import Compiled, ConditionError, Context, compile_condition, compile_days, jointly_impossible
+from .echo import one_line
 from .facts import FACTS
+from .files import FileError, kind_of, read_bounded
+from .inputs import InputError, check_shape
 from .readings import Readings
 from .rulebook import (
     Citation,
@@ -44,6 +48,9 @@ from .ruleschema import RuleFile, RuleSpec, Vocabulary
 
 VOCABULARY_FILE = "vocabulary.yaml"
 ENGINE_VARIABLES = ("outcome",)  # computed by the evaluator, never set by a rule
+MAX_RULE_FILE_BYTES = 8_000_000  # the largest bundled file is under 40 KB
+MAX_RULE_FILE_VALUES = 1_000_000  # counted through YAML aliases: a 900-byte alias bomb is refused at once
+MAX_RULE_FILE_DEPTH = 100
 
 
 class RuleFileError(ValueError):
@@ -51,7 +58,7 @@ class RuleFileError(ValueError):
 
     def __init__(self, file: str, message: str, rule: str | None = None) -> None:
         where = f"{file}: rule {rule}" if rule else file
-        super().__init__(f"{where}: {message}")
+        super().__init__(one_line(f"{where}: {message}"))  # a 900 KB key never comes back whole
         self.file, self.rule = file, rule
 
 
@@ -80,10 +87,31 @@ class _StrictSafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type:
 
 
 def read_yaml(path: Path) -> Any:
+    """A rule file's data: a regular file (a FIFO, a directory or a broken link is refused without
+    waiting on it), at most MAX_RULE_FILE_BYTES, its values counted through aliases."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_bounded(path, MAX_RULE_FILE_BYTES, regular_only=True, name=path.name)
+    except FileError as err:
+        raise RuleFileError(path.name, err.reason) from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise RuleFileError(path.name, f"not UTF-8 text ({err.reason} at byte {err.start})") from None
+    data = _parse_yaml(text, path)
+    try:
+        check_shape(
+            data,
+            "the file",
+            max_depth=MAX_RULE_FILE_DEPTH,
+            max_nodes=MAX_RULE_FILE_VALUES,
+            usual="a rule file has a few thousand (are YAML aliases multiplying them?)",
+        )
+    except InputError as err:
+        raise RuleFileError(path.name, str(err).removeprefix("the file ")) from None
+    return data
+
+
+def _parse_yaml(text: str, path: Path) -> Any:
     try:
         return yaml.load(text, Loader=_StrictSafeLoader)  # a SafeLoader: constructs no objects
     except RecursionError:
@@ -101,6 +129,7 @@ def read_yaml(path: Path) -> Any:
 
 def load_rulebook(directory: Path | str | None = None) -> RuleBook:
     folder = Path(directory) if directory is not None else rules_dir()
+    _check_folder(folder)
     vocabulary = _load_vocabulary(folder)
     files = sorted(p for p in folder.glob("*.yaml") if p.name != VOCABULARY_FILE)
     if not files:
@@ -109,9 +138,19 @@ def load_rulebook(directory: Path | str | None = None) -> RuleBook:
     return _Compiler(vocabulary, parsed, str(folder)).build()
 
 
+def _check_folder(folder: Path) -> None:
+    """The rule directory itself: named in the error, not blamed on vocabulary.yaml."""
+    try:
+        mode = folder.stat().st_mode
+    except OSError as err:
+        raise RuleFileError(str(folder), f"cannot read the rule folder: {err.strerror or err}") from None
+    if not stat.S_ISDIR(mode):
+        raise RuleFileError(str(folder), f"is {kind_of(mode)}, not a folder of rule files")
+
+
 def _load_vocabulary(folder: Path) -> Vocabulary:
     path = folder / VOCABULARY_FILE
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise RuleFileError(VOCABULARY_FILE, f"missing in {folder}")
     try:
         return Vocabulary.model_validate(read_yaml(path))

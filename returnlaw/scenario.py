@@ -20,6 +20,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
+from .echo import echo
+
 # Strict scalars: pydantic's lax mode would read "yes", 1 or "1" as true and "10" as 10.
 Flag = Annotated[bool, Strict()]
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("1e12"), max_digits=16, decimal_places=2)]
@@ -80,9 +82,8 @@ def _china_time(moment: dt.datetime) -> dt.datetime:
 
 
 def _show(value: Any) -> str:
-    """A value for an error message: short and on one line."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    """A value for an error message: short and on one line (returnlaw.echo)."""
+    return echo(value)
 
 
 class _Section(BaseModel):

@@ -320,7 +320,8 @@ def _alternatives(spec: FactSpec, old: Any, scenario: Scenario, book: RuleBook) 
     if spec.kind in ("date", "moment"):
         if old is None:
             return [(d, 1) for d in book.boundaries()] if spec.path == "purchase.date" else []
-        out = [(old + dt.timedelta(days=sign * n), n) for n in _DAY_STEPS for sign in (1, -1)]
+        shifted = ((_shifted(old, sign * n), n) for n in _DAY_STEPS for sign in (1, -1))
+        out = [(day, n) for day, n in shifted if day is not None]  # none before year 1 or after 9999
         if spec.path == "purchase.date":  # the days around each change of the law
             around = [b - dt.timedelta(days=k) for b in book.boundaries() for k in (0, 1)]
             out += [(d, abs((d - old).days)) for d in around]
@@ -330,6 +331,13 @@ def _alternatives(spec: FactSpec, old: Any, scenario: Scenario, book: RuleBook) 
         values = {type(old)(v) if not isinstance(old, Decimal) else Decimal(v) for v in values}
         return [(v, 1) for v in sorted(values) if v != old and v >= 0]
     return []
+
+
+def _shifted(day: Any, days: int) -> Any:
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return None
 
 
 def _order(fact: str) -> int:

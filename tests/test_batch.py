@@ -222,8 +222,9 @@ def test_cli_batch_with_progress_bar(tmp_path, capsys):
         ["batch", str(src), str(tmp_path / "out.parquet"), "--jobs", "2", "--reading", "counting=calendar_only"]
     )
     out, err = capsys.readouterr()
-    assert code == 0
+    assert code == 1  # a row could not be decided
     assert f"{len(LAW) + 1} rows decided (1 with an error)" in out
+    assert f"row {len(LAW)}: row: invalid JSON" in out and "1 row(s) could not be decided (exit 1)" in out
     assert "deciding" in err  # the progress bar is drawn on stderr
     assert pq.read_table(tmp_path / "out.parquet").num_rows == len(LAW) + 1
 
