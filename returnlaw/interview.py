@@ -104,6 +104,7 @@ class _Shape:
     compared: Mapping[str, frozenset[str]]  # facts compared with it ({fact: a, lt: {fact: b}})
     periods: tuple[_Period, ...]
     thresholds: Mapping[str, tuple[Any, ...]]  # literals it is compared with (lt/le/gt/ge)
+    reading_bounds: Mapping[str, tuple[str, ...]]  # number readings it is compared with
     literals: Mapping[str, tuple[str, ...]]  # literal values of a text fact
     choices: Mapping[str, tuple[str, ...]]  # one value of a choice fact per class no outcome rule tells apart
     presumable: frozenset[str]  # facts a burden-of-proof presumption can fill
@@ -140,6 +141,7 @@ def _nodes(data: object) -> Iterator[Mapping[str, Any]]:
 def _build_shape(book: RuleBook) -> _Shape:
     compared: dict[str, set[str]] = {}
     thresholds: dict[str, set[Any]] = {}
+    reading_bounds: dict[str, set[str]] = {}
     literals: dict[str, set[str]] = {}
     sets: dict[str, set[frozenset[str]]] = {}  # the value sets outcome rules test a choice fact against
     periods: set[_Period] = set()
@@ -153,7 +155,7 @@ def _build_shape(book: RuleBook) -> _Shape:
         if isinstance(rule.effect, Presume):
             presumable.update(path for path, _ in rule.effect.facts)
         for node in _nodes(rule.when_data):
-            _read_node(node, compared, thresholds, literals, periods)
+            _read_node(node, compared, thresholds, literals, periods, reading_bounds)
             if FACTS.get(node.get("fact", ""), None) is not None and FACTS[node["fact"]].kind == "enum":
                 sets.setdefault(node["fact"], set()).update(_value_sets(node))
     bounds = book.boundaries()
@@ -162,6 +164,7 @@ def _build_shape(book: RuleBook) -> _Shape:
         compared={p: frozenset(v) for p, v in compared.items()},
         periods=tuple(sorted(periods, key=repr)),
         thresholds={p: tuple(sorted(v)) for p, v in thresholds.items()},
+        reading_bounds={p: tuple(sorted(v)) for p, v in reading_bounds.items()},
         literals={p: tuple(sorted(v)) for p, v in literals.items()},
         choices={p: _representatives(p, sets.get(p, set())) for p, spec in FACTS.items() if spec.kind == "enum"},
         presumable=frozenset(presumable),
@@ -207,7 +210,9 @@ def _representatives(path: str, sets: set[frozenset[str]]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def _read_node(node: Mapping[str, Any], compared: dict, thresholds: dict, literals: dict, periods: set) -> None:
+def _read_node(
+    node: Mapping[str, Any], compared: dict, thresholds: dict, literals: dict, periods: set, reading_bounds: dict
+) -> None:
     if "within_period" in node:
         spec = node["within_period"]
         days = spec["days"]
@@ -218,7 +223,9 @@ def _read_node(node: Mapping[str, Any], compared: dict, thresholds: dict, litera
         return
     for op in _ORDER_OPS:
         bound = node.get(op)
-        if isinstance(bound, Mapping):
+        if isinstance(bound, Mapping) and "reading" in bound:
+            reading_bounds.setdefault(path, set()).add(bound["reading"])
+        elif isinstance(bound, Mapping):
             compared.setdefault(path, set()).add(bound["fact"])
             compared.setdefault(bound["fact"], set()).add(path)
         elif bound is not None:
@@ -272,6 +279,8 @@ def _probe_values(ctx: _Ctx, scenario: Scenario, path: str) -> list[object]:
         return [True, False]
     if kind == "enum":
         return [_ENUMS[path](v) for v in ctx.shape.choices[path]]
+    if kind == "set":
+        return []  # read only by consequence rules (the seller's stated grounds): never decisive
     if kind == "number":
         values = _number_probes(ctx, scenario, path)
     elif kind in ("date", "moment"):
@@ -283,7 +292,11 @@ def _probe_values(ctx: _Ctx, scenario: Scenario, path: str) -> list[object]:
 
 def _number_probes(ctx: _Ctx, scenario: Scenario, path: str) -> list[object]:
     values: list[object] = []
-    for bound in ctx.shape.thresholds.get(path, ()):
+    bounds = [
+        *ctx.shape.thresholds.get(path, ()),
+        *(getattr(ctx.readings, n) for n in ctx.shape.reading_bounds.get(path, ())),
+    ]
+    for bound in bounds:
         values += [bound - 1, bound, bound + 1]
     for other in ctx.shape.compared.get(path, ()):
         known = FACTS[other].get(scenario)
@@ -763,6 +776,8 @@ def parse_answer(wording: Wording, fact: str, answer: object) -> object:
         return _yes_no(wording, fact, answer)
     if kind == "enum":
         return _choice(wording, fact, answer)
+    if kind == "set":
+        return _choices(wording, fact, answer)
     if kind == "number":
         return _number(fact, answer)
     if kind in ("date", "moment"):
@@ -795,6 +810,21 @@ def _choice(wording: Wording, fact: str, answer: object) -> str:
     hint = closest(text, list(values))
     suggestion = f"; did you mean {hint!r}?" if hint else f"; allowed: {', '.join(values)}"
     raise InputError(f"{text!r:.60} is not one of the choices{suggestion}", fact)
+
+
+_SEPARATORS = re.compile(r"[,，、;；\s]+")
+
+
+def _choices(wording: Wording, fact: str, answer: object) -> tuple[str, ...]:
+    """Any number of choices: a list, or text separated by commas (empty: none of them)."""
+    if isinstance(answer, list | tuple):
+        items = [str(a) for a in answer]
+    elif isinstance(answer, str):
+        items = [t for t in _SEPARATORS.split(answer.strip()) if t]
+    else:
+        raise InputError(f"expected a list of choices, got {answer!r:.60}", fact)
+    picked = tuple(dict.fromkeys(_choice(wording, fact, item) for item in items))
+    return picked
 
 
 _INTEGER = re.compile(r"[+-]?\d+")

@@ -24,12 +24,13 @@ from pydantic import ValidationError
 
 from .conditions import Compiled, ConditionError, Context, compile_condition, compile_days, jointly_impossible
 from .facts import FACTS
-from .readings import Readings
+from .readings import READING_NAMES, choice_values
 from .rulebook import (
     Citation,
     Deadline,
     Effect,
     Epoch,
+    Note,
     Obligation,
     Presume,
     Rule,
@@ -164,7 +165,7 @@ class _Compiler:
         self.source = source
         self.context = Context(
             variables={name: frozenset(v.values) for name, v in vocabulary.variables.items()},
-            readings={n: frozenset(m.value for m in f.annotation) for n, f in Readings.model_fields.items()},  # type: ignore[union-attr]
+            readings={n: _reading_values(n) for n in READING_NAMES},
         )
         self.instruments: dict[str, Any] = {}
         self.provisions: dict[str, Citation] = {}
@@ -269,19 +270,20 @@ class _Compiler:
             return None
         if len(then) != 1:
             raise ValueError(
-                f"then: expected exactly one of set, obligation, warning, deadline, presume; got {sorted(then)}"
+                f"then: expected exactly one of set, obligation, warning, note, deadline, presume; got {sorted(then)}"
             )
         kind, body = next(iter(then.items()))
         builder = {
             "set": self._set,
             "obligation": self._obligation,
             "warning": self._warning,
+            "note": self._note,
             "deadline": self._deadline,
             "presume": self._presume,
         }.get(kind)
         if builder is None:
             raise ValueError(
-                f"then: unknown conclusion {kind!r}; expected set, obligation, warning, deadline or presume"
+                f"then: unknown conclusion {kind!r}; expected set, obligation, warning, note, deadline or presume"
             )
         return builder(body)
 
@@ -309,14 +311,22 @@ class _Compiler:
         amount = body.get("amount")
         if amount is None:
             return Obligation(body["party"], body["duty"], None, None)
-        if not (
-            isinstance(amount, dict)
-            and set(amount) == {"fact"}
-            and FACTS.get(amount["fact"])
-            and FACTS[amount["fact"]].kind == "number"
-        ):
-            raise ValueError("then.obligation.amount: expected {fact: <a number fact>}")
-        return Obligation(body["party"], body["duty"], amount["fact"], FACTS[amount["fact"]].get)
+        paths = _amount_facts(amount)
+        getters = tuple(FACTS[p].get for p in paths)
+
+        def first_known(s: Any) -> object:
+            for get in getters:
+                value = get(s)
+                if value is not None:
+                    return value
+            return None
+
+        return Obligation(body["party"], body["duty"], paths[0], first_known, paths)
+
+    def _note(self, body: Any) -> Note:
+        if body not in self.vocab.notes:
+            raise ValueError(f"then.note: unknown note {body!r}; add it to {VOCABULARY_FILE}")
+        return Note(body)
 
     def _warning(self, body: Any) -> Warning:
         if body not in self.vocab.warnings:
@@ -405,6 +415,23 @@ class _Compiler:
         except graphlib.CycleError as err:
             raise RuleFileError("rules", f"legal variables depend on each other in a cycle: {err.args[1]}") from None
         return ["presumptions", *variables, "effects"]
+
+
+def _amount_facts(amount: Any) -> tuple[str, ...]:
+    """``{fact: f}``, or ``{first_known: [f, g, ...]}``: the first of the facts that is known."""
+    paths = None
+    if isinstance(amount, dict) and set(amount) == {"fact"}:
+        paths = (amount["fact"],)
+    elif isinstance(amount, dict) and set(amount) == {"first_known"} and isinstance(amount["first_known"], list):
+        paths = tuple(amount["first_known"])
+    if not paths or not all(isinstance(p, str) and p in FACTS and FACTS[p].kind == "number" for p in paths):
+        raise ValueError("then.obligation.amount: expected {fact: <a number fact>} or {first_known: [<number facts>]}")
+    return paths
+
+
+def _reading_values(name: str) -> frozenset[str] | None:
+    values = choice_values(name)
+    return None if values is None else frozenset(values)
 
 
 def _group_of(effect: Effect) -> str:

@@ -23,7 +23,7 @@ OUTCOME_STYLE = {
 }
 STATUS_MARK = {"applied": "✔", "defeated": "✘", "not_applicable": "·", "undetermined": "?"}
 _ARTICLE_PREFIX = re.compile(r"^第[零一二三四五六七八九十百千]+条\s*")  # the citation already names it
-GROUP_ORDER = ("scope", "right", "intact", "presumptions", "effects")
+GROUP_ORDER = ("scope", "right", "confirmed", "intact", "presumptions", "effects")
 
 
 class Renderer:
@@ -39,7 +39,8 @@ class Renderer:
 
     def render(self, d: Decision, full_trace: bool = False) -> RenderableType:
         parts: list[RenderableType] = [self.headline(d), self.reasons(d, full_trace)]
-        for section in (self.deadlines(d), self.obligations(d), self.warnings(d), self.questions(d), self.notes(d)):
+        sections = (self.deadlines(d), self.obligations(d), self.warnings(d), self.remarks(d), self.questions(d))
+        for section in (*sections, self.notes(d)):
             if section is not None:
                 parts.append(section)
         parts.append(Text(t("not_advice", self.lang), style="dim"))
@@ -97,7 +98,7 @@ class Renderer:
             else:
                 when = item.date.isoformat() if item.date else t("unknown_start", self.lang)
             status = t("open", self.lang) if item.met is None else t("met" if item.met else "missed", self.lang)
-            label = self._text(item.zh, item.en) + self._depends(item.depends_on)
+            label = self._if(item.if_outcome) + self._text(item.zh, item.en) + self._depends(item.depends_on)
             table.add_row(label, when, status, self._cites(item.cite))
         return table
 
@@ -110,12 +111,16 @@ class Renderer:
         for o in d.obligations:
             party = self.vocab.parties[o.party]
             amount = f"¥{o.amount:.2f}" if o.amount is not None else ""
-            duty = self._text(o.zh, o.en) + self._depends(o.depends_on)
+            duty = self._if(o.if_outcome) + self._text(o.zh, o.en) + self._depends(o.depends_on)
             table.add_row(self._text(party.zh, party.en), duty, amount, self._cites(o.cite))
         return table
 
     def _cites(self, refs: list[str]) -> str:
         return "; ".join(self.cite(c) for c in refs)
+
+    def _if(self, if_outcome: str | None) -> str:
+        """The condition a consequence holds under, when the outcome is still open."""
+        return f"{t('if_returnable', self.lang)}: " if if_outcome == "returnable" else ""
 
     def _depends(self, facts: list[str]) -> str:
         return f" ({t('depends_on', self.lang)}: {', '.join(facts)})" if facts else ""
@@ -124,10 +129,23 @@ class Renderer:
         if not d.warnings:
             return None
         lines = [
-            Text("⚠ ", style="yellow") + Text(self._text(w.zh, w.en)) + Text(f"  ({self._cites(w.cite)})", style="dim")
+            Text("⚠ ", style="yellow")
+            + Text(self._if(w.if_outcome) + self._text(w.zh, w.en))
+            + Text(f"  ({self._cites(w.cite)})", style="dim")
             for w in d.warnings
         ]
         return Panel(Group(*lines), title=t("warnings", self.lang), title_align="left", border_style="yellow")
+
+    def remarks(self, d: Decision) -> RenderableType | None:
+        if not d.remarks:
+            return None
+        lines = [
+            Text("ℹ ", style="cyan")
+            + Text(self._if(r.if_outcome) + self._text(r.zh, r.en))
+            + (Text(f"  ({self._cites(r.cite)})", style="dim") if r.cite else Text(""))
+            for r in d.remarks
+        ]
+        return Panel(Group(*lines), title=t("remarks", self.lang), title_align="left", border_style="cyan")
 
     def questions(self, d: Decision) -> RenderableType | None:
         if not d.questions and not d.presumptions:

@@ -42,12 +42,20 @@ class SetVariable:
 class Obligation:
     party: str
     duty: str
-    amount_fact: str | None
-    amount: Callable[[Scenario], object] | None
+    amount_fact: str | None  # the first (or only) number fact the amount is read from
+    amount: Callable[[Scenario], object] | None  # the first of the amount facts that is known
+    amount_facts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Warning:
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """An explanation the decision gives (``rules/vocabulary.yaml`` ``notes``), not an accusation."""
+
     code: str
 
 
@@ -65,7 +73,7 @@ class Presume:
     facts: tuple[tuple[str, object], ...]
 
 
-Effect = SetVariable | Obligation | Warning | Deadline | Presume | None  # None: a pure defeater
+Effect = SetVariable | Obligation | Warning | Note | Deadline | Presume | None  # None: a pure defeater
 
 
 @dataclass(frozen=True, slots=True)

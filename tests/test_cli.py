@@ -40,7 +40,7 @@ def test_json_output_is_the_decision(capsys):
     data = json.loads(out)
     assert code == 0
     assert data["outcome"] == "not_returnable"
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "2.0"
     applied = {r["rule"] for r in data["reasons"] if r["status"] == "applied"}
     assert "cpl-25-2-value-lost-once-activated" in applied
 
