@@ -163,7 +163,7 @@ def test_unsupported_rules_are_listed_by_id(tmp_path):
         "\n  - id: extra-reads-its-own-variable\n    cite: [cpl 25(1)]\n    title_zh: 甲\n    title_en: a\n"
         "    exception_to: [cpl-25-1-scope]\n    when: {var: scope, eq: in}\n    then: {set: {scope: out}}\n"
         "  - id: extra-inexact-number\n    cite: [cpl 25(1)]\n    title_zh: 乙\n    title_en: b\n"
-        "    when: {fact: dispute.hours_held, gt: 0.1}\n    then: {warning: quality_route}\n"
+        "    when: {fact: dispute.hours_held, gt: 0.1}\n    then: {warning: over_broad_exclusion}\n"
     )
     cpl = rules / "cpl.yaml"
     cpl.write_text(cpl.read_text(encoding="utf-8").replace("\nrules:\n", "\nrules:" + extra, 1), encoding="utf-8")
