@@ -12,7 +12,7 @@ import pytest
 from returnlaw import Readings, decide, evaluate, parse_scenario
 from returnlaw.conditions import ConditionError, Context, compile_condition
 from returnlaw.loader import load_rulebook
-from returnlaw.readings import READING_NAMES, choice_values, parse_reading_assignments
+from returnlaw.readings import DEFAULT_READINGS, READING_NAMES, choice_values, parse_reading_assignments
 
 GOOD = Path(__file__).parent / "rules_good"
 CTX = Context(
@@ -21,7 +21,7 @@ CTX = Context(
 )
 
 
-def holds(condition: dict, data: dict, readings: Readings = Readings()) -> bool | None:
+def holds(condition: dict, data: dict, readings: Readings = DEFAULT_READINGS) -> bool | None:
     return compile_condition(condition, CTX).fn(parse_scenario(data), {}, readings)
 
 
@@ -95,7 +95,7 @@ def test_a_number_reading_is_not_a_choice_and_a_choice_reading_is_not_a_bound():
     "bad", ["short_hold_hours=0", "short_hold_hours=721", "short_hold_hours=1.5", "short_hold_hours=x"]
 )
 def test_the_cli_refuses_a_number_reading_out_of_range(bad):
-    with pytest.raises(ValueError, match="short_hold_hours: .* is not a whole number from 1 to 720"):
+    with pytest.raises(ValueError, match=r"short_hold_hours: .* is not a whole number from 1 to 720"):
         parse_reading_assignments([bad])
 
 

@@ -188,7 +188,12 @@ def test_a_decided_outcome_without_presumptions_is_settled_at_once():
 def test_the_empty_scenario_asks_the_purchase_date_first_then_the_scope():
     questions = next_questions({})
     assert questions[0].fact == "purchase.date"
-    scope = {"purchase.channel", "seller.is_operator", "buyer.purpose", "item.subject", "item.defect_claimed"}
+    scope = {
+        "purchase.channel",
+        "seller.is_operator",
+        "buyer.purpose",
+        "item.subject",
+    }  # a claimed defect no longer closes the scope (issue #11)
     assert scope <= {q.fact for q in questions}
     for q in questions:
         assert any(p.outcome != q.outcome_now for p in q.probes), q.fact
@@ -449,9 +454,11 @@ def test_ask_from_an_answers_file_gives_the_decision_check_gives(monkeypatch, ca
         "en",
     )
     assert code == 0
-    # A short hold made the consumer's evidence moot: not asked, but recorded as the file gives it.
-    assert "Recorded from the answers file without being asked: dispute.consumer_evidence" in out
-    assert "Question 6" in out and "Question 7" not in out
+    # A short hold made the consumer's evidence moot, and a claimed defect no longer decides the
+    # seven-day return (issue #11): not asked, but recorded as the file gives them.
+    recorded = out.split("Recorded from the answers file without being asked:")[1].split("Provisional")[0]
+    assert "item.defect_claimed" in recorded and "dispute.consumer_evidence" in recorded
+    assert "Question 5" in out and "Question 6" not in out
     code, rendered = check(capsys, str(saved), "--lang", "en")
     assert code == 0 and rendered.strip() in out
     dispute = json.loads(saved.read_text(encoding="utf-8"))["dispute"]
@@ -481,8 +488,10 @@ def test_ask_handles_back_unknown_and_a_bad_answer(monkeypatch, capsys):
     assert "Nothing to undo." in out
     assert "Cannot accept this answer: choose one of the numbers or options listed" in out
     assert "Undone: buyer.purpose = personal or household use" in out
-    assert "Question 1  buyer.purpose" in out and "Question 2  item.defect_claimed" in out
-    assert "Interview stopped." in out
+    assert "Question 1  buyer.purpose" in out and "Question 2  condition.quality_function_preserved" in out
+    # With the buying purpose unknown no other answer can settle the scope (a claimed defect, asked
+    # here before issue #11, no longer closes it), so the interview ends on its own.
+    assert "No other question could change the outcome." in out
     assert code == 1 and "Outcome: undetermined" in out
 
 

@@ -27,7 +27,6 @@ NOT_YET: dict[str, str] = {
         "L-f3",
         "L-g1",
         "L-g2",
-        "L-g3",
         "L-g4",
         "L-h1",
         "L-national-day",
