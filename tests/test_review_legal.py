@@ -21,7 +21,6 @@ NOT_YET: dict[str, str] = {
     name: "issue #11 point not encoded yet"
     for name in (
         "L-b4",
-        "L-base",
         "L-e1",
         "L-f1",
         "L-f3",
@@ -29,7 +28,6 @@ NOT_YET: dict[str, str] = {
         "L-g2",
         "L-g4",
         "L-h1",
-        "L-national-day",
     )
 }
 
