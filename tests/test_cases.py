@@ -122,7 +122,11 @@ def test_an_unreported_purchase_date_is_replayed_under_every_version_in_the_wind
 
 def test_versions_of_the_law_that_disagree_leave_the_case_undetermined():
     case = next(c for c in CASES if c.id == "sz-internet-livestream-starcards")
-    run = run_case(case, book=BOOK)  # before the Measures the oral confirmation sufficed; after, it is open
+    # Without the (implied) prominence of the notice the versions disagree: from 2024-07-01 Regs
+    # Art. 19(2) needs a prominent marking before an exclusion by nature applies; before, it did not.
+    listing = case.scenario.listing.model_copy(update={"marking_prominent": None})
+    case = case.model_copy(update={"scenario": case.scenario.model_copy(update={"listing": listing})})
+    run = run_case(case, book=BOOK)
     assert len(run.law_dates) > 1 and run.actual == UNDETERMINED
     assert run.evaluation.questions[0] == "purchase.date"
     assert "disagree" in run.evaluation.notes[-1]

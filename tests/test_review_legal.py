@@ -22,11 +22,9 @@ NOT_YET: dict[str, str] = {
     for name in (
         "L-b4",
         "L-e1",
-        "L-f1",
         "L-f3",
         "L-g1",
         "L-g2",
-        "L-g4",
         "L-h1",
     )
 }
