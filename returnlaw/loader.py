@@ -42,6 +42,7 @@ from .rulebook import (
     frozen_map,
 )
 from .ruleschema import RuleFile, RuleSpec, Vocabulary
+from .tables import CATEGORIES_FILE, TABLE_FILES, TableError, expand, load_tables
 
 VOCABULARY_FILE = "vocabulary.yaml"
 ENGINE_VARIABLES = ("outcome",)  # computed by the evaluator, never set by a rule
@@ -103,11 +104,11 @@ def read_yaml(path: Path) -> Any:
 def load_rulebook(directory: Path | str | None = None) -> RuleBook:
     folder = Path(directory) if directory is not None else rules_dir()
     vocabulary = _load_vocabulary(folder)
-    files = sorted(p for p in folder.glob("*.yaml") if p.name != VOCABULARY_FILE)
+    files = sorted(p for p in folder.glob("*.yaml") if p.name != VOCABULARY_FILE and p.name not in TABLE_FILES)
     if not files:
         raise RuleFileError(str(folder), "no rule files (*.yaml) found")
     parsed = [(p.name, _parse_file(p)) for p in files]
-    return _Compiler(vocabulary, parsed, str(folder)).build()
+    return _Compiler(vocabulary, parsed, str(folder), folder).build()
 
 
 def _load_vocabulary(folder: Path) -> Vocabulary:
@@ -159,10 +160,14 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 class _Compiler:
-    def __init__(self, vocabulary: Vocabulary, files: list[tuple[str, RuleFile]], source: str) -> None:
+    def __init__(
+        self, vocabulary: Vocabulary, files: list[tuple[str, RuleFile]], source: str, folder: Path | None = None
+    ) -> None:
         self.vocab = vocabulary
         self.files = files
         self.source = source
+        self.folder = folder
+        self.tables: dict[str, Any] = {}
         self.context = Context(
             variables={name: frozenset(v.values) for name, v in vocabulary.variables.items()},
             readings={n: _reading_values(n) for n in READING_NAMES},
@@ -172,6 +177,11 @@ class _Compiler:
 
     def build(self) -> RuleBook:
         self._collect_provisions()
+        if self.folder is not None:
+            try:
+                self.tables = load_tables(self.folder, read_yaml, self.provisions)
+            except TableError as err:
+                raise RuleFileError(CATEGORIES_FILE, str(err)) from None
         specs = [(name, spec) for name, f in self.files for spec in f.rules]
         rules = self._compile_rules(specs)
         rules = self._resolve_exceptions(rules)
@@ -184,6 +194,7 @@ class _Compiler:
             vocabulary=self.vocab,
             epochs=_epochs(rules, order),
             source=self.source,
+            tables=frozen_map(self.tables),
         )
 
     # -- instruments and provisions -------------------------------------------------------
@@ -208,7 +219,7 @@ class _Compiler:
                 raise RuleFileError(file, f"duplicate rule id (also in {rules[spec.id].file})", spec.id)
             try:
                 rules[spec.id] = self._compile_rule(file, spec)
-            except (ConditionError, ValueError) as err:
+            except (ConditionError, TableError, ValueError) as err:
                 if isinstance(err, RuleFileError):
                     raise
                 raise RuleFileError(file, str(err), spec.id) from None
@@ -217,7 +228,8 @@ class _Compiler:
     def _compile_rule(self, file: str, spec: RuleSpec) -> Rule:
         citations = tuple(self._citation(ref) for ref in spec.cite)
         start, end = self._in_force(spec, citations[0])
-        condition = compile_condition(spec.when, self.context)
+        when = expand(spec.when, self.tables)  # a table lookup becomes plain fact comparisons
+        condition = compile_condition(when, self.context)
         effect = self._effect(spec.then)
         if isinstance(effect, Presume) and condition.variables:
             raise ValueError("a presumption may read facts and readings only, not legal variables")
@@ -238,7 +250,7 @@ class _Compiler:
             effect,
             spec.note_en,
             group,
-            freeze(spec.when),
+            freeze(when),
             freeze(spec.then),
         )
 

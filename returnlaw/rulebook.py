@@ -12,8 +12,9 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from .conditions import Compiled
 from .ruleschema import Instrument, Provision, Vocabulary
@@ -141,6 +142,8 @@ class RuleBook:
     vocabulary: Vocabulary
     epochs: tuple[Epoch, ...]
     source: str
+    # Data tables (rules/categories.yaml) as {table: {column: {row: {value: Entry}}}}.
+    tables: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_starts", tuple(e.start for e in self.epochs[1:]))

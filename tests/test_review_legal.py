@@ -23,8 +23,6 @@ NOT_YET: dict[str, str] = {
         "L-b4",
         "L-e1",
         "L-f3",
-        "L-g1",
-        "L-g2",
         "L-h1",
     )
 }
