@@ -93,21 +93,34 @@ def load_tables(
 
 
 def expand(
-    data: Any, tables: Mapping[str, Mapping[str, Mapping[str, Mapping[str, Entry]]]], where: str = "when"
+    data: Any,
+    tables: Mapping[str, Mapping[str, Mapping[str, Mapping[str, Entry]]]],
+    where: str = "when",
+    known: Mapping[str, Any] | None = None,
 ) -> Any:
-    """``data`` with every ``in_table`` condition replaced by plain fact comparisons."""
+    """``data`` with every ``in_table`` condition replaced by plain fact comparisons. ``known``: the
+    values the enclosing conjunction fixes; a lookup whose value fact is fixed there becomes one
+    membership test (the same meaning, and a condition the durable translation keeps small)."""
     if isinstance(data, list):
-        return [expand(x, tables, f"{where}[{i}]") for i, x in enumerate(data)]
+        return [expand(x, tables, f"{where}[{i}]", known) for i, x in enumerate(data)]
     if not isinstance(data, dict):
         return data
     if "in_table" not in data:
-        return {k: expand(v, tables, f"{where}.{k}") for k, v in data.items()}
+        fixed = _fixed_values(data.get("all")) if "all" in data else {}
+        return {k: expand(v, tables, f"{where}.{k}", fixed if k == "all" else None) for k, v in data.items()}
     if set(data) != {"in_table"}:
         raise TableError(f"{where}: unexpected key(s) {sorted(set(data) - {'in_table'})} next to in_table")
-    return _alternatives(data["in_table"], tables, f"{where}.in_table")
+    return _alternatives(data["in_table"], tables, f"{where}.in_table", known or {})
 
 
-def _alternatives(spec: Any, tables: Mapping[str, Any], where: str) -> dict[str, Any]:
+def _fixed_values(items: Any) -> dict[str, Any]:
+    """Facts a conjunction fixes to one value ({fact: f, eq: v} among its members)."""
+    if not isinstance(items, list):
+        return {}
+    return {c["fact"]: c["eq"] for c in items if isinstance(c, dict) and set(c) == {"fact", "eq"}}
+
+
+def _alternatives(spec: Any, tables: Mapping[str, Any], where: str, fixed: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(spec, dict) or set(spec) != {"table", "column", "row", "value"}:
         raise TableError(f"{where}: expected keys table, column, row, value")
     name, column, row, value = spec["table"], spec["column"], spec["row"], spec["value"]
@@ -119,6 +132,9 @@ def _alternatives(spec: Any, tables: Mapping[str, Any], where: str) -> dict[str,
     if row != row_fact or value != columns[column] or value not in FACTS:
         raise TableError(f"{where}: {name}.{column} is read with row {row_fact} and value {columns[column]}")
     listed = tables[name][column]
+    if value in fixed:  # the conjunction already says which value: only its rows
+        holders = sorted(r for r, values in listed.items() if fixed[value] in values)
+        return {"fact": row, "in": holders} if holders else {"not": {"always": True}}
     options = []
     for v in FACTS[value].values:
         holders = sorted(r for r, values in listed.items() if v in values)
