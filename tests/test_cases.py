@@ -177,8 +177,8 @@ def test_what_if_reports_the_flip_and_the_rules_that_caused_it():
     result = replay_with(case, set={"conduct.abuse_established": False, "condition.inspection_only": True})
     assert result.before.actual == "not_returnable"
     rules = {c.name: c for c in result.changes if c.kind == "rule"}
-    assert rules["measures-4-abuse"].before == "applied" and rules["measures-4-abuse"].after == "not_applicable"
-    assert "reads conduct.abuse_established" in rules["measures-4-abuse"].why
+    assert rules["cpl-4-abuse-of-right"].before == "applied" and rules["cpl-4-abuse-of-right"].after == "not_applicable"
+    assert "reads conduct.abuse_established" in rules["cpl-4-abuse-of-right"].why
 
 
 def test_what_if_with_nothing_changed_changes_nothing():
@@ -423,7 +423,7 @@ def test_cli_replay_json_lists_every_case(capsys):
 def test_cli_replay_explain_and_stats(capsys):
     assert main(["replay", "--explain", "bjic-2024-phones-77-returns", "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "measures-4-abuse" in out and "209 orders" in out
+    assert "cpl-4-abuse-of-right" in out and "209 orders" in out
     main(["replay", "--stats", "--json"])
     stats = json.loads(capsys.readouterr().out)
     assert stats["total"] == len(CASES) and "by_deciding_provision" in stats

@@ -20,7 +20,6 @@ KEYS = {"outcome", "warnings", "not_warnings", "not_applied", "amounts", "why"}
 NOT_YET: dict[str, str] = {
     name: "issue #11 point not encoded yet"
     for name in (
-        "L-e1",
         "L-f3",
         "L-h1",
     )
