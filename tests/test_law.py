@@ -75,7 +75,8 @@ def test_law_example(case):
         key = (item["party"], item["duty"], item.get("if_outcome"))
         assert key in obligations, f"missing obligation {key}; have {sorted(obligations, key=str)}"
         if "amount" in item:
-            assert obligations[key].amount == Decimal(str(item["amount"])), obligations[key]
+            amount = None if item["amount"] is None else Decimal(str(item["amount"]))
+            assert obligations[key].amount == amount, obligations[key]
     for item in expected.get("no_obligations", []):
         assert (item["party"], item["duty"], item.get("if_outcome")) not in obligations
     conditional = expected.get("if_returnable") or {}

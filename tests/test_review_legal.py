@@ -21,7 +21,6 @@ NOT_YET: dict[str, str] = {
     name: "issue #11 point not encoded yet"
     for name in (
         "L-f3",
-        "L-h1",
     )
 }
 
