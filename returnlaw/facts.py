@@ -3,9 +3,10 @@
 Each fact has a getter (fast: ``operator.attrgetter``) and a kind that the rule loader uses to
 check literals (an enum fact only compares with its own values, a date with dates, a set fact is
 only asked whether it contains a value, ...). Derived facts only summarise lists (gifts, payment
-parts); they never encode a legal conclusion. Two listing facts can also be read off the older
-flags that describe the same thing (:func:`_confirmation_form`, :func:`_in_checkout_flow`):
-a description of what happened, never whether it counts in law — that is for the rules.
+parts); they never encode a legal conclusion. A few facts can also be read off the other fields
+that describe the same thing (:func:`_confirmation_form`, :func:`_in_checkout_flow`,
+:func:`_delivery_status`): a description of what happened, never whether it counts in law — that
+is for the rules.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from operator import attrgetter
 
 from pydantic import BaseModel
 
-from .scenario import ConfirmationForm, GiftKind, PaymentMethod, Scenario
+from .scenario import ConfirmationForm, DeliveryStatus, GiftKind, PaymentMethod, Scenario
 
 # Sections whose fields are not facts of their own (lists and nested records).
 _NOT_FACTS = {"gifts", "payment.parts", "conduct.return_history", "promise.conditions"}
@@ -131,10 +132,19 @@ def _in_checkout_flow(s: Scenario) -> bool | None:
     return form is ConfirmationForm.CHECKOUT_STEP
 
 
+def _delivery_status(s: Scenario) -> DeliveryStatus | None:
+    """The status given, else signed where a signing date is known (validation refuses any other)."""
+    delivery = s.delivery
+    if delivery.status is not None:
+        return delivery.status
+    return DeliveryStatus.SIGNED if delivery.signed_at is not None else None
+
+
 # Scenario fields read through a getter that also understands the fields describing the same thing.
 _READ_WITH = {
     "listing.confirmation_form": _confirmation_form,
     "listing.confirmation_in_checkout_flow": _in_checkout_flow,
+    "delivery.status": _delivery_status,
 }
 
 

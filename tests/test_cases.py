@@ -296,7 +296,7 @@ def test_statistics_group_every_case():
     assert sum(g.cases for g in stats.by_expected.values()) == stats.total
     assert sum(g.cases for g in stats.by_category.values()) == stats.total
     assert stats.by_topic["scope"].cases == sum("scope" in c.topics for c in CASES)
-    assert "measures 4" in stats.by_provision  # the 77-phones case rests on good faith
+    assert "cpl 4" in stats.by_provision  # the 77-phones case rests on good faith
     data = stats.as_json()
     assert data["agree"] == stats.agree and data["agreement_rate"] == stats.rate
 

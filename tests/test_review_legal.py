@@ -16,13 +16,6 @@ from returnlaw import decide, read_scenario_file
 REVIEW = Path(__file__).parent / "data" / "review_legal"
 EXPECTED: dict[str, dict] = yaml.safe_load((REVIEW / "expected.yaml").read_text(encoding="utf-8"))
 KEYS = {"outcome", "warnings", "not_warnings", "not_applied", "amounts", "why"}
-# Rows the rule book does not get right yet (strict: a row that starts passing must leave this list).
-NOT_YET: dict[str, str] = {
-    name: "issue #11 point not encoded yet"
-    for name in (
-        "L-f3",
-    )
-}
 
 
 def scenario_file(name: str) -> Path:
@@ -37,15 +30,7 @@ def test_every_scenario_file_has_a_row_and_every_row_only_known_keys():
         assert set(row) <= KEYS, f"{name}: the runner does not check {sorted(set(row) - KEYS)}"
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(reason=NOT_YET[n], strict=True, raises=AssertionError))
-        if n in NOT_YET
-        else n
-        for n in sorted(EXPECTED)
-    ],
-)
+@pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_review_row(name: str):
     row = EXPECTED[name]
     decision = decide(read_scenario_file(scenario_file(name)))
