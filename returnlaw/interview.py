@@ -168,7 +168,9 @@ def _build_shape(book: RuleBook) -> _Shape:
         literals={p: tuple(sorted(v)) for p, v in literals.items()},
         choices={p: _representatives(p, sets.get(p, set())) for p, spec in FACTS.items() if spec.kind == "enum"},
         presumable=frozenset(presumable),
-        evidence=frozenset(by_presumptions - by_others),
+        # the dispute's own facts stay evidence though an outcome rule reads one too (whether the
+        # seller alleges damage; a condition verified at pickup)
+        evidence=frozenset(p for p in by_presumptions if p not in by_others or p.startswith("dispute.")),
         law_days=(bounds[0] - _ONE_DAY, *bounds) if bounds else (),
         order={p: i for i, p in enumerate(FACTS)},
     )

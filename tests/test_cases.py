@@ -192,7 +192,13 @@ def test_what_if_a_reading_names_the_reading_as_the_cause():
     undecided = replay_with(case, readings={"burden_of_proof": "consumer_claiming_return"})
     assert undecided.after.actual == UNDETERMINED  # now the consumer's evidence matters, and it is unknown
     assert "dispute.consumer_evidence" in {c.name for c in undecided.changes if c.kind == "question"}
-    facts = {"dispute.consumer_evidence": "none", "dispute.seller_controlled_pickup": False}
+    # Kept five days instead of 17 hours, no presumption from ordinary experience helps the consumer
+    # (evidence-10-1-4-short-hold); nor was the condition verified at a pickup.
+    facts = {
+        "dispute.consumer_evidence": "none",
+        "dispute.condition_verified_at_pickup": False,
+        "dispute.hours_held": 120,
+    }
     result = replay_with(case, set=facts, readings={"burden_of_proof": "consumer_claiming_return"})
     assert result.after.actual == "not_returnable"
     assert any(c.kind == "rule" and "reading burden_of_proof" in c.why for c in result.changes)
