@@ -14,7 +14,7 @@ import pydantic_core
 from pydantic import BaseModel, ConfigDict
 
 from .conditions import UNKNOWN, Tri
-from .evaluator import Evaluation, _and_not
+from .evaluator import Evaluation, and_not
 from .facts import FACTS
 from .periods import period_end, within_period
 from .readings import READING_NAMES, Readings
@@ -214,7 +214,7 @@ def _if_returnable(ev: Evaluation, i: int) -> Tri | None:
     returnable: True, or False for unknown; None when it would not apply either."""
     assert ev.if_returnable is not None
     first, applicable, defeated = ev.if_returnable
-    applies = _and_not(applicable[i - first], defeated[i - first])
+    applies = and_not(applicable[i - first], defeated[i - first])
     if applies is False:
         return None
     return applies is True

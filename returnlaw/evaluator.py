@@ -50,7 +50,7 @@ class Evaluation(NamedTuple):
     if_returnable: tuple[int, tuple[Tri, ...], tuple[Tri, ...]] | None = None
 
     def applies(self, i: int) -> Tri:
-        return _and_not(self.applicable[i], self.defeated[i])
+        return and_not(self.applicable[i], self.defeated[i])
 
     @property
     def questions(self) -> tuple[str, ...]:
@@ -73,7 +73,8 @@ class Evaluation(NamedTuple):
         return build_decision(self)
 
 
-def _and_not(applicable: Tri, defeated: Tri) -> Tri:
+def and_not(applicable: Tri, defeated: Tri) -> Tri:
+    """Whether a rule applies: Kleene's ``applicable and not defeated``."""
     if applicable is False or defeated is True:
         return False
     if applicable is None or defeated is None:
@@ -250,7 +251,7 @@ def _presume(scenario: Scenario, steps, first: int, end: int, applicable: list[T
     filled: dict[str, tuple[object, str]] = {}
     for i in range(first, end):
         effect = steps[i].rule.effect
-        if isinstance(effect, Presume) and _and_not(applicable[i], defeated[i]) is True:
+        if isinstance(effect, Presume) and and_not(applicable[i], defeated[i]) is True:
             for path, value in effect.facts:
                 if FACTS[path].get(scenario) is None and path not in filled:
                     filled[path] = (value, steps[i].rule.id)

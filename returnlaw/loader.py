@@ -194,7 +194,7 @@ class _Compiler:
             vocabulary=self.vocab,
             epochs=_epochs(rules, order),
             source=self.source,
-            tables=frozen_map(self.tables),
+            tables=freeze(self.tables),  # type: ignore[arg-type]  # read-only all the way down
         )
 
     # -- instruments and provisions -------------------------------------------------------

@@ -87,3 +87,48 @@ def test_bad_values_of_the_new_facts_name_the_field(data, field, words):
         parse_scenario(data)
     message = str(err.value)
     assert message.startswith(f"{field}: ") and words in message, message
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("unsealed_or_inspected", ("unsealed_or_inspected",)),
+        ("abuse, not_intact", ("abuse", "not_intact")),
+        ("超过七日、滥用退货权利", ("out_of_time", "abuse")),
+        (["8", "abuse"], ("unsealed_or_inspected", "abuse")),
+        ("", ()),
+        ([], ()),
+    ],
+)
+def test_the_interview_reads_any_number_of_grounds(answer, expected):
+    from returnlaw.interview import parse_answer
+    from returnlaw.questions import default_wording
+
+    assert parse_answer(default_wording(), "dispute.seller_grounds", answer) == expected
+
+
+def test_a_ground_that_is_not_one_of_the_choices_names_the_fact():
+    from returnlaw.interview import parse_answer
+    from returnlaw.questions import default_wording
+
+    with pytest.raises(InputError, match=r"^dispute\.seller_grounds: 'rain'"):
+        parse_answer(default_wording(), "dispute.seller_grounds", "abuse, rain")
+
+
+def test_a_listing_audit_flags_a_nature_the_category_cannot_have():
+    import datetime as dt
+
+    from returnlaw.audit import audit_listing
+
+    shirt = {
+        "category": "clothing",
+        "statutory_natures": [],
+        "exclusion_nature": "loses_value_once_activated_or_tried",
+        "exclusion_trigger": "once_tried",
+        "marking": {"shown": True, "placement": "near_price"},
+        "confirmation": {"step": "per_purchase_checkout", "preselected": False},
+        "promise": {},
+    }
+    audit = audit_listing(shirt, as_of=dt.date(2025, 3, 3))
+    assert {f.code for f in audit.breaches} == {"over_broad_exclusion"}
+    assert {f.code for f in audit.penalties} == {"penalty_over_broad_exclusion"}
