@@ -276,6 +276,7 @@ def _report(
             en=w.en,
         )
         for w in decision.warnings
+        if w.if_outcome is None  # a listing's breach holds for every purchase, not only a returnable one
     ]
     questions = _questions(decision, asks, book)
     breaches = [f for f in findings if f.kind == "breach"]

@@ -474,6 +474,8 @@ def _suggest_field(loc: tuple, root: type[BaseModel]) -> str:
 
 
 def _enum_at(loc: tuple, root: type[BaseModel]) -> type[Enum] | None:
+    while loc and isinstance(loc[-1], int):  # a member of a list of choices: the list's field
+        loc = loc[:-1]
     model = _model_at(loc, root)
     field = _field(model, str(loc[-1])) if model else None
     return _find(field.annotation, Enum) if field else None

@@ -24,9 +24,17 @@ from .i18n import cite_text
 from .rulebook import RuleBook
 from .ruleschema import REF_PATTERN
 
-Kind = Literal["yes_no", "choice", "date", "number", "text"]
-# The answer kind of each fact kind in returnlaw.facts.
-KIND_OF = {"bool": "yes_no", "enum": "choice", "date": "date", "moment": "date", "number": "number", "text": "text"}
+Kind = Literal["yes_no", "choice", "choices", "date", "number", "text"]
+# The answer kind of each fact kind in returnlaw.facts ("choices": any number of the choices).
+KIND_OF = {
+    "bool": "yes_no",
+    "enum": "choice",
+    "set": "choices",
+    "date": "date",
+    "moment": "date",
+    "number": "number",
+    "text": "text",
+}
 
 
 class WordingError(ValueError):

@@ -23,7 +23,7 @@ from .evaluator import UNDETERMINED, Evaluation
 from .facts import FACTS, FactSpec
 from .inputs import InputError, closest, parse_readings
 from .periods import CalendarCoverageError
-from .readings import DEFAULT_READINGS, READING_NAMES, Readings
+from .readings import DEFAULT_READINGS, READING_NAMES, Readings, choice_values, number_bounds
 from .replay import Engine, Run, native_engine, run_case, with_facts
 from .rulebook import RuleBook
 from .scenario import Scenario, read_path
@@ -293,10 +293,16 @@ Candidate = tuple[str, Any, Any, int, Scenario, Readings]  # fact, old, new, siz
 def _candidates(scenario: Scenario, readings: Readings, book: RuleBook, today: dt.date | None) -> Iterator[Candidate]:
     for name in READING_NAMES:
         current = getattr(readings, name)
-        for value in type(current):
-            if value != current:
-                other = Readings.model_validate({**readings.model_dump(), name: value})
-                yield f"reading {name}", current.value, value.value, 1, scenario, other
+        for value in _reading_alternatives(name, current):
+            other = Readings.model_validate({**readings.model_dump(), name: value})
+            yield (
+                f"reading {name}",
+                getattr(current, "value", current),
+                getattr(value, "value", value),
+                1,
+                scenario,
+                other,
+            )
     for path in SETTABLE:
         spec = FACTS[path]
         old = read_path(scenario, path)
@@ -306,6 +312,14 @@ def _candidates(scenario: Scenario, readings: Readings, book: RuleBook, today: d
             except (InputError, ValueError):
                 continue  # an impossible scenario, e.g. a notice before the purchase
             yield path, getattr(old, "value", old), new, size, changed, readings
+
+
+def _reading_alternatives(name: str, current: Any) -> list[Any]:
+    """The other values of a choice reading; half and double of a number reading (within bounds)."""
+    if choice_values(name) is not None:
+        return [v for v in type(current) if v != current]
+    low, high = number_bounds(name)
+    return [v for v in dict.fromkeys((current // 2, current * 2)) if low <= v <= high and v != current]
 
 
 _DAY_STEPS = (1, 2, 3, 4, 5, 6, 7, 8, 10, 14, 21, 30, 60, 90, 180, 365)

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from returnlaw.periods import Counting
-from returnlaw.readings import BurdenOfProof, Readings
+from returnlaw.readings import BurdenOfProof, OralNoticeConfirmation, Readings, ReturnLegRisk
 from returnlaw.scenario import (
     Category,
     Channel,
@@ -17,6 +17,7 @@ from returnlaw.scenario import (
     Nature,
     Purpose,
     SellerEvidence,
+    SellerGround,
     SoldCondition,
     Subject,
     Trigger,
@@ -90,6 +91,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "downloaded": draw(st.booleans()),
             "media_unsealed": draw(st.booleans()),
             "defect_claimed": draw(st.booleans()),
+            "nonconformity_established": draw(st.booleans()),
             "sold_condition": draw(values(SoldCondition)),
         },
         "listing": {
@@ -107,7 +109,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "covers_excluded_goods": draw(st.booleans()),
             "free_return_shipping": draw(st.booleans()),
         },
-        "delivery": {"signed_at": signed, "split_delivery": draw(st.booleans())},
+        "delivery": {"signed_at": signed, "split_delivery": draw(st.booleans()), "status": "signed"},
         "return": {
             "notice_sent_at": notice,
             "address_given_at": address,
@@ -122,6 +124,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "consumer_evidence": draw(values(ConsumerEvidence)),
             "seller_controlled_pickup": draw(st.booleans()),
             "seller_inspected_on_arrival": draw(st.booleans()),
+            "condition_verified_at_pickup": draw(st.booleans()),
+            "seller_grounds": draw(st.lists(values(SellerGround), unique=True, max_size=3)),
             "hours_held": draw(st.integers(0, 400)),
         },
         "gifts": draw(
@@ -145,7 +149,14 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-readings = st.builds(Readings, counting=values(Counting), burden_of_proof=values(BurdenOfProof))
+readings = st.builds(
+    Readings,
+    counting=values(Counting),
+    burden_of_proof=values(BurdenOfProof),
+    short_hold_hours=st.sampled_from([24, 12, 48]),
+    oral_notice_confirmation=values(OralNoticeConfirmation),
+    return_leg_risk=values(ReturnLegRisk),
+)
 
 
 def forget(data: dict[str, Any], mask: list[bool]) -> dict[str, Any]:

@@ -69,11 +69,13 @@ def read_lines(path: Path) -> list[dict]:
 
 def projection(decision) -> dict:
     deadlines = dict.fromkeys(BOOK.vocabulary.deadlines)
-    deadlines.update({d.name: d.date for d in decision.deadlines})
+    # The compact row holds what follows from the decision as it stands, not what would follow if
+    # an open outcome turned out returnable (if_outcome): that is in the full decision only.
+    deadlines.update({d.name: d.date for d in decision.deadlines if d.if_outcome is None})
     return {
         "outcome": decision.outcome,
         **deadlines,
-        "warnings": list(dict.fromkeys(w.code for w in decision.warnings)),
+        "warnings": list(dict.fromkeys(w.code for w in decision.warnings if w.if_outcome is None)),
         "questions": decision.questions,
     }
 

@@ -38,15 +38,17 @@ from returnlaw.engines import differences, summary
 from returnlaw.evaluator import evaluate
 from returnlaw.inputs import InputError, parse_scenario, read_scenario_file
 from returnlaw.periods import Counting
-from returnlaw.readings import DEFAULT_READINGS, BurdenOfProof, Readings
+from returnlaw.readings import DEFAULT_READINGS, BurdenOfProof, OralNoticeConfirmation, Readings, ReturnLegRisk
 from returnlaw.scenario import (
     Category,
     Channel,
+    ConfirmationForm,
     ConsumerEvidence,
     Nature,
     Purpose,
     Scenario,
     SellerEvidence,
+    SellerGround,
     SoldCondition,
     Subject,
     Trigger,
@@ -62,9 +64,15 @@ ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2030, 1, 1)
 BOOK = default_rulebook()
 READINGS = [
-    Readings(counting=c, burden_of_proof=b)
-    for c in ("civil_code", "calendar_only", "platform_168h")
-    for b in ("seller_asserting_damage", "consumer_claiming_return")
+    *(
+        Readings(counting=c, burden_of_proof=b)
+        for c in ("civil_code", "calendar_only", "platform_168h")
+        for b in ("seller_asserting_damage", "consumer_claiming_return")
+    ),
+    # the readings added by issue #11, each away from its default once
+    Readings(oral_notice_confirmation="confirmation"),
+    Readings(return_leg_risk="not_allocated", burden_of_proof="consumer_claiming_return"),
+    Readings(short_hold_hours=48, burden_of_proof="consumer_claiming_return"),
 ]
 
 UNAVAILABLE = durable_backend.unavailable_reason()
@@ -140,7 +148,7 @@ def _describe(scenario: Scenario, as_of: dt.date | None, r: Readings) -> str:
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     data = {k: v for k, v in data.items() if v not in ({}, [])}
     return (
-        f"as_of: {as_of}; readings: counting={r.counting}, burden_of_proof={r.burden_of_proof}\n"
+        f"as_of: {as_of}; readings: {r.model_dump(mode='json')}\n"
         f"scenario: {json.dumps(data, ensure_ascii=False, sort_keys=True)}"
     )
 
@@ -163,7 +171,7 @@ def test_unsupported_rules_are_listed_by_id(tmp_path):
         "\n  - id: extra-reads-its-own-variable\n    cite: [cpl 25(1)]\n    title_zh: 甲\n    title_en: a\n"
         "    exception_to: [cpl-25-1-scope]\n    when: {var: scope, eq: in}\n    then: {set: {scope: out}}\n"
         "  - id: extra-inexact-number\n    cite: [cpl 25(1)]\n    title_zh: 乙\n    title_en: b\n"
-        "    when: {fact: dispute.hours_held, gt: 0.1}\n    then: {warning: quality_route}\n"
+        "    when: {fact: dispute.hours_held, gt: 0.1}\n    then: {warning: over_broad_exclusion}\n"
     )
     cpl = rules / "cpl.yaml"
     cpl.write_text(cpl.read_text(encoding="utf-8").replace("\nrules:\n", "\nrules:" + extra, 1), encoding="utf-8")
@@ -237,7 +245,13 @@ def from_genome(data: bytes) -> tuple[dict[str, Any], Readings]:
     def flags(*names: str) -> dict[str, bool]:
         return {n: g.flag(n in ORDINARY_TRUE) for n in names}
 
-    r = Readings(counting=g.pick(Counting), burden_of_proof=g.pick(BurdenOfProof))
+    r = Readings(
+        counting=g.pick(Counting),
+        burden_of_proof=g.pick(BurdenOfProof),
+        short_hold_hours=g.pick([24, 12, 48, 1]),
+        oral_notice_confirmation=g.pick(OralNoticeConfirmation),
+        return_leg_risk=g.pick(ReturnLegRisk),
+    )
     purchase = FIRST_DAY + dt.timedelta(days=g.int(0, (LAST_DAY - FIRST_DAY).days))
     signed = purchase + dt.timedelta(days=g.int(0, 10))
     notice = max(purchase, signed + dt.timedelta(days=g.int(-2, 20) if g.strays() else g.int(0, 6)))
@@ -248,6 +262,9 @@ def from_genome(data: bytes) -> tuple[dict[str, Any], Readings]:
     signed_at, notice_at = g.moment(signed), g.moment(notice)
     if isinstance(signed_at, dt.datetime) and isinstance(notice_at, dt.datetime) and notice == signed:
         notice_at = max(notice_at, signed_at)
+    status = g.pick(["signed", "not_shipped", "in_transit", "refused_at_door"])
+    form = g.pick(["(older flags)", *ConfirmationForm])
+    grounds = [ground.value for ground in SellerGround if g.flag()]
     data = {
         "purchase": {"date": purchase, "channel": g.pick(Channel), "venue": g.pick(Venue)},
         "seller": flags("is_operator"),
@@ -256,6 +273,7 @@ def from_genome(data: bytes) -> tuple[dict[str, Any], Readings]:
             "subject": g.pick(Subject),
             "category": g.pick(Category),
             **flags("custom_made", "perishable", "downloaded", "media_unsealed", "defect_claimed"),
+            **flags("nonconformity_established"),
             "sold_condition": g.pick(SoldCondition),
         },
         "listing": {
@@ -284,8 +302,9 @@ def from_genome(data: bytes) -> tuple[dict[str, Any], Readings]:
             **flags("seller_alleges_not_intact"),
             "seller_evidence": g.pick(SellerEvidence),
             "consumer_evidence": g.pick(ConsumerEvidence),
-            **flags("seller_controlled_pickup", "seller_inspected_on_arrival"),
+            **flags("seller_controlled_pickup", "seller_inspected_on_arrival", "condition_verified_at_pickup"),
             "hours_held": float(g.int(0, 400)),
+            "seller_grounds": grounds,
         },
         "gifts": [{"kind": "item", **flags("returned"), "marked_price": g.money()} for _ in range(g.byte() % 3)],
         "shipping": {**flags("free_threshold_lost"), "outbound_fee": g.money()},
@@ -298,6 +317,13 @@ def from_genome(data: bytes) -> tuple[dict[str, Any], Readings]:
         },
         "conduct": flags("abuse_established"),
     }
+    if status != "signed":  # a cancellation before shipment, a notice in transit, a refusal at the door
+        del data["delivery"]["signed_at"]
+    data["delivery"]["status"] = status
+    if form != "(older flags)":  # the form of the confirmation instead of the older flags
+        for old_flag in ("consumer_confirmed", "confirmation_in_checkout_flow", "confirmation_preselected"):
+            del data["listing"][old_flag]
+        data["listing"]["confirmation_form"] = form
     return data, r
 
 
