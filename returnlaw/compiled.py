@@ -161,6 +161,12 @@ def _walk_periods(data: Any, out: list[Any]) -> None:
             _walk_periods(data["not"], out)
 
 
+def _has_period(data: Any) -> bool:
+    found: list[Any] = []
+    _walk_periods(data, found)
+    return bool(found)
+
+
 class _Cond:
     """Certainly-true and certainly-false expressions of one condition."""
 
@@ -286,20 +292,20 @@ class _EpochGen(_Gen):
             _walk_periods(data, periods)
             top_all = isinstance(data, Mapping) and "all" in data and periods
             if top_all:
-                # the cheap conjuncts first: when one is certainly false, no period is counted
-                cheap = [c for c in data["all"] if not (isinstance(c, Mapping) and "within_period" in c)]
-                direct = [c for c in data["all"] if isinstance(c, Mapping) and "within_period" in c]
-                nested = [p for p in periods if not any(p is c for c in direct)]
-                for node in nested:
-                    cond.period_lines(node, indent)
+                # the conjuncts without a period first: when one is certainly false, no period is
+                # counted (the interpreter's order: plain tests, then the others)
+                children = list(data["all"])
+                costly = [c for c in children if _has_period(c)]
+                cheap = [c for c in children if not _has_period(c)]
                 _, f_cheap = cond.tf({"all": cheap}) if cheap else ("True", "False")
                 self.emit(indent, f"if {f_cheap}:")
                 self.emit(indent + 1, f"{a} = False")
                 self.emit(indent, "else:")
-                for node in direct:
+                for node in periods:
                     cond.period_lines(node, indent + 1)
-                t, f = cond.tf(data)
-                self.emit(indent + 1, f"{a} = False if {f} else (True if {t} else None)")
+                t, _ = cond.tf(data)
+                _, f_costly = cond.tf({"all": costly})
+                self.emit(indent + 1, f"{a} = False if {f_costly} else (True if {t} else None)")
                 return
             for node in periods:
                 cond.period_lines(node, indent)
@@ -335,31 +341,37 @@ def compile_epoch(epoch: Epoch, *, interpreted_only: bool = False) -> CompiledEp
     for name in ("outcome",):
         gen.var(name)
     a = [f"a{i}" for i in range(n)]
-    d = [f"d{i}" for i in range(n)]
+    # a rule no exception can defeat is never defeated: its status is the literal False
+    d = [f"d{i}" if epoch.steps[i].defeaters else "False" for i in range(n)]
     effects_first = None
     ind = 1
     for group, first, end in epoch.groups:
         if group == "effects":
             effects_first = (first, end)
-            gen.emit(ind, f"V = {gen.variables_dict()}")
-            gen.emit(ind, f"{gen.var('outcome')} = V[{gen.const('outcome')}] = OUTCOME(V)")
+            _emit_variables(gen, ind)
             gen.emit(ind, "if not consequences:")
             gen.emit(ind + 1, "return " + _result(gen, a, d, first, n, "V", early=True))
         _group_rows(gen, group, first, end, a, d, ind, group_vars[group], suffix="")
         if any(isinstance(epoch.steps[i].rule.effect, Presume) for i in range(first, end)):
-            applies = " or ".join(f"({a[i]} is True and {d[i]} is False)" for i in range(first, end))
-            gen.emit(ind, f"if {applies}:")
+            # a presumption fills only facts that are unknown: call it only when one would
+            fills = []
+            for i in range(first, end):
+                effect = epoch.steps[i].rule.effect
+                if isinstance(effect, Presume) and effect.facts:
+                    unknown = " or ".join(f"{gen.fact(path)} is None" for path, _ in effect.facts)
+                    fills.append(f"({_on(a[i], d[i])} and ({unknown}))")
+            gen.emit(ind, f"if {' or '.join(fills) or 'False'}:")
             trace = f"({', '.join(a[:end])},), ({', '.join(d[:end])},)"
             gen.emit(ind + 1, f"s, presumed = PRESUME(s, STEPS, {first}, {end}, {trace})")
             gen.emit(ind + 1, "_read_facts_again")
-            gen.emit(ind, f"elif gs_{group_vars[group]} is UNKNOWN:")
+            applies = " or ".join(_on(a[i], d[i]) for i in range(first, end))
+            gen.emit(ind, f"elif gs_{group_vars[group]} is UNKNOWN and not ({applies}):")
             gen.emit(ind + 1, f"{group_vars[group]} = UNKNOWN")
         else:
             gen.emit(ind, f"if gs_{group_vars[group]} is UNKNOWN:")
             gen.emit(ind + 1, f"{group_vars[group]} = UNKNOWN")
     if effects_first is None:
-        gen.emit(ind, f"V = {gen.variables_dict()}")
-        gen.emit(ind, f"{gen.var('outcome')} = V[{gen.const('outcome')}] = OUTCOME(V)")
+        _emit_variables(gen, ind)
         gen.emit(ind, "if_returnable = None")
     else:
         first, end = effects_first
@@ -368,7 +380,7 @@ def compile_epoch(epoch: Epoch, *, interpreted_only: bool = False) -> CompiledEp
         saved = gen.var("outcome")
         gen.emit(ind + 1, f"{saved}_r = RETURNABLE")
         ra = [f"{x}_r" if first <= i < end else x for i, x in enumerate(a)]
-        rd = [f"{x}_r" if first <= i < end else x for i, x in enumerate(d)]
+        rd = [f"{x}_r" if first <= i < end and x != "False" else x for i, x in enumerate(d)]
         gen.variables["outcome"] = f"{saved}_r"
         _group_rows(gen, "effects", first, end, ra, rd, ind + 1, group_vars["effects"] + "_r", suffix="_r")
         gen.variables["outcome"] = saved
@@ -408,6 +420,16 @@ def _shown(value: Any) -> str:
     return repr(getattr(value, "value", value))
 
 
+def _emit_variables(gen: _EpochGen, ind: int) -> None:
+    """The legal variables dict as the interpreter leaves it (set ones, in order), and the outcome."""
+    gen.emit(ind, "V = {}")
+    for name, local in gen.variables.items():
+        if name != "outcome":
+            gen.emit(ind, f"if {local} is not None:")
+            gen.emit(ind + 1, f"V[{gen.const(name)}] = {local}")
+    gen.emit(ind, f"{gen.var('outcome')} = V[{gen.const('outcome')}] = OUTCOME(V)")
+
+
 def _group_rows(
     gen: _EpochGen, group: str, first: int, end: int, a: list[str], d: list[str], ind: int, var: str, suffix: str
 ) -> None:
@@ -417,21 +439,32 @@ def _group_rows(
     for i in range(first, end):
         step = gen.epoch.steps[i]
         gen.status(i, ind, a[i])
-        if not step.defeaters:
-            gen.emit(ind, f"{d[i]} = False")
-        else:
-            t = " or ".join(f"({a[j]} is True and {d[j]} is False)" for j in step.defeaters)
-            f = " and ".join(f"({a[j]} is False or {d[j]} is True)" for j in step.defeaters)
+        if len(step.defeaters) == 1 and d[step.defeaters[0]] == "False":
+            gen.emit(ind, f"{d[i]} = {a[step.defeaters[0]]}")  # defeated exactly when the exception applies
+        elif step.defeaters:
+            t = " or ".join(_on(a[j], d[j]) for j in step.defeaters)
+            f = " and ".join(_off(a[j], d[j]) for j in step.defeaters)
             gen.emit(ind, f"{d[i]} = True if {t} else (False if {f} else None)")
         effect = step.rule.effect
         if isinstance(effect, SetVariable):
             value = gen.const(effect.value)
-            gen.emit(ind, f"if {state} is not True and {a[i]} is not False and {d[i]} is not True:")
-            gen.emit(ind + 1, f"if {a[i]} is True and {d[i]} is False:")
+            not_off = f"{a[i]} is not False" + ("" if d[i] == "False" else f" and {d[i]} is not True")
+            gen.emit(ind, f"if {state} is not True and {not_off}:")
+            gen.emit(ind + 1, f"if {_on(a[i], d[i])}:")
             gen.emit(ind + 2, f"{var} = {value}")
             gen.emit(ind + 2, f"{state} = True")
             gen.emit(ind + 1, "else:")
             gen.emit(ind + 2, f"{state} = UNKNOWN")
+
+
+def _on(a: str, d: str) -> str:
+    """The expression 'the rule certainly applies' (applicable and certainly not defeated)."""
+    return f"{a} is True" if d == "False" else f"({a} is True and {d} is False)"
+
+
+def _off(a: str, d: str) -> str:
+    """The expression 'the rule certainly does not apply'."""
+    return f"{a} is False" if d == "False" else f"({a} is False or {d} is True)"
 
 
 def _result(gen: _Gen, a: list[str], d: list[str], evaluated: int, n: int, variables: str, early: bool) -> str:
