@@ -83,7 +83,9 @@ class _Gen:
         self.lines: list[str] = []
         self.globals: dict[str, Any] = {
             "UNKNOWN": UNKNOWN,
+            "MISSING": _MISSING,
             "Evaluation": Evaluation,
+            "NEW": tuple.__new__,
             "OUTCOME": _outcome,
             "PRESUME": _presume,
             "PERIOD": within_period,
@@ -108,9 +110,14 @@ class _Gen:
         return self.consts[key]
 
     def fact(self, path: str) -> str:
+        """The expression of a fact's value: a local read once per evaluation for a plain field;
+        for a derived fact (a getter), the getter is called where the value is first needed."""
         if path not in self.facts:
             self.facts[path] = f"f{len(self.facts)}"
-        return self.facts[path]
+        local = self.facts[path]
+        if path in _PLAIN:
+            return local
+        return f"({local} if {local} is not MISSING else ({local} := {self.const(FACTS[path].get, 'g')}(s)))"
 
     def reading(self, name: str) -> str:
         if name not in self.readings:
@@ -131,19 +138,25 @@ class _Gen:
 
     # -- facts ---------------------------------------------------------------------------------
     def fact_reads(self, indent: int) -> None:
-        """Read every fact the epoch uses into its local (sections first)."""
+        """Read every plain fact the epoch uses into its local, from the models' ``__dict__`` (an
+        attribute of a pydantic model goes through its ``__getattr__`` hook: several times as
+        slow); derived facts start as MISSING (see :meth:`fact`)."""
         sections: set[str] = set()
         for path in self.facts:
             if path in _PLAIN:
                 sections.add(_PLAIN[path][0])
+        self.emit(indent, "S = s.__dict__")
         for section in sorted(sections):
-            self.emit(indent, f"s_{_identifier(section)} = s.{section}")
+            self.emit(indent, f"s_{_identifier(section)} = S[{self.const(section, 'n')}].__dict__")
         for path, local in self.facts.items():
             if path in _PLAIN:
                 section, name = _PLAIN[path]
-                self.emit(indent, f"{local} = s_{section}.{_identifier(name)}")
+                self.emit(indent, f"{local} = s_{section}[{self.const(name, 'n')}]")
             else:
-                self.emit(indent, f"{local} = {self.const(FACTS[path].get, 'g')}(s)")
+                self.emit(indent, f"{local} = MISSING")
+
+
+_MISSING = object()  # a derived fact not computed yet in this evaluation
 
 
 class _Opaque(Exception):
@@ -388,7 +401,8 @@ def compile_epoch(epoch: Epoch, *, interpreted_only: bool = False) -> CompiledEp
         gen.emit(ind + 1, f"if_returnable = ({first}, {pair})")
     gen.emit(ind, "return " + _result(gen, a, d, n, n, "V", early=False))
     head = ["def run(book, epoch, s, r, day, consequences=True):"]
-    head += [f"    {local} = r.{name}" for name, local in gen.readings.items()]
+    head.append("    R = r.__dict__")  # Readings is a pydantic model too: see fact_reads
+    head += [f"    {local} = R[{gen.const(name, 'n')}]" for name, local in gen.readings.items()]
     head += [f"    {local} = None" for local in gen.variables.values()]
     head.append("    presumed = ()")
     reads: list[str] = []
@@ -474,7 +488,28 @@ def _result(gen: _Gen, a: list[str], d: list[str], evaluated: int, n: int, varia
     outcome = gen.var("outcome")
     comma = "," if n else ""
     trace = f"({ta}{comma}), ({td}{comma})"
-    return f"Evaluation(book, epoch, s, r, day, {trace}, {variables}, {outcome}, presumed, if_returnable={ret})"
+    if Evaluation._fields != _FIELDS:  # the evaluation gained a field: build it the slow, safe way
+        return f"Evaluation(book, epoch, s, r, day, {trace}, {variables}, {outcome}, presumed, if_returnable={ret})"
+    # tuple.__new__ directly: the NamedTuple's own __new__ is a Python function (defaults, keywords)
+    fields = f"book, epoch, s, r, day, {trace}, {variables}, {outcome}, presumed, (), (), {ret}"
+    return f"NEW(Evaluation, ({fields}))"
+
+
+_FIELDS = (
+    "book",
+    "epoch",
+    "scenario",
+    "readings",
+    "as_of",
+    "applicable",
+    "defeated",
+    "variables",
+    "outcome",
+    "presumed",
+    "notes",
+    "extra_questions",
+    "if_returnable",
+)
 
 
 def compile_epochs(epochs: tuple[Epoch, ...]) -> None:

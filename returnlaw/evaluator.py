@@ -58,9 +58,11 @@ class Evaluation(NamedTuple):
         if self.outcome != UNDETERMINED:
             return ()
         counts: Counter[str] = Counter()
+        applicable, defeated = self.applicable, self.defeated
         for i, step in enumerate(self.epoch.steps):
-            if step.rule.group == "effects" or self.applies(i) is not None:
-                continue
+            a, d = applicable[i], defeated[i]
+            if a is False or d is True or (a is True and d is False) or step.rule.group == "effects":
+                continue  # decided either way (and_not is not None), or a consequence
             for path in step.rule.condition.facts:
                 if FACTS[path].get(self.scenario) is None:
                     counts[path] += 1
