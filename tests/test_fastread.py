@@ -70,9 +70,12 @@ def damage(text: str, data: dict[str, Any], how: int, where: int) -> str | bytes
         bad = ["2023-02-29", "2024-13-01", "2031-01-01", "2024-02-29", "2029-12-31T23:59:00"][where % 5]
         return as_json({**data, "purchase": {**data["purchase"], "date": bad}})
     if how == 7:  # a string that holds '":' (counts as a key end but is not one)
-        return as_json({**data, "id_note": 'a":b'}) if where % 2 else as_json({**data, section: {**body, field: 'x": 1'}})
+        if where % 2:
+            return as_json({**data, "id_note": 'a":b'})
+        return as_json({**data, section: {**body, field: 'x": 1'}})
     if how == 8:  # NaN, Infinity, a byte order mark, YAML
-        return [text.replace("}", ', "x": NaN}', 1), "\ufeff" + text, text.encode("utf-8-sig"), "purchase: {}"][where % 4]
+        odd = [text.replace("}", ', "x": NaN}', 1), "\ufeff" + text, text.encode("utf-8-sig"), "purchase: {}"]
+        return odd[where % 4]
     return text.encode()
 
 
