@@ -210,8 +210,9 @@ class _Cond:
         if "var" in data:
             v = g.var(data["var"])
             raw = data.get("eq", data.get("in"))
-            values = g.const(frozenset(raw if isinstance(raw, list | tuple) else [raw]))
-            return f"({v} is not UNKNOWN and {v} in {values})", f"({v} is not UNKNOWN and {v} not in {values})"
+            # UNKNOWN is in neither set: 'v in K' is certainly true, 'v not in K + UNKNOWN' certainly false
+            allowed = frozenset(raw if isinstance(raw, list | tuple) else [raw])
+            return f"({v} in {g.const(allowed)})", f"({v} not in {g.const(allowed | {UNKNOWN})})"
         if "reading" in data:
             rd = g.reading(data["reading"])
             raw = data.get("eq", data.get("in"))
@@ -247,8 +248,8 @@ class _Cond:
             (value,) = values
             yes, no = ("True", "False") if value is inside else ("False", "True")
             return f"({x} is {yes})", f"({x} is {no})"
-        k = g.const(values)
-        t_in, f_in = f"({known} and {x} in {k})", f"({known} and {x} not in {k})"
+        # None (unknown) is in neither set: 'x in K' is certainly in, 'x not in K + None' certainly out
+        t_in, f_in = f"({x} in {g.const(values)})", f"({x} not in {g.const(values | {None})})"
         return (t_in, f_in) if inside else (f_in, t_in)
 
     def order_tf(self, spec: FactSpec, x: str, sym: str, raw: Any) -> tuple[str, str]:
@@ -428,7 +429,8 @@ def compile_epoch(epoch: Epoch, *, interpreted_only: bool = False) -> CompiledEp
 
 def _shown(value: Any) -> str:
     if isinstance(value, frozenset):
-        return "{" + ", ".join(sorted(repr(getattr(v, "value", v)) for v in value)) + "}"
+        names = {id(UNKNOWN): "UNKNOWN", id(None): "None"}
+        return "{" + ", ".join(sorted(names.get(id(v)) or repr(getattr(v, "value", v)) for v in value)) + "}"
     if callable(value):
         return getattr(value, "__qualname__", None) or repr(value)
     return repr(getattr(value, "value", value))
