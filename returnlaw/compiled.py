@@ -393,10 +393,18 @@ def compile_epoch(epoch: Epoch, *, interpreted_only: bool = False) -> CompiledEp
         gen.emit(ind, f"if {gen.var('outcome')} == UNDETERMINED:")
         saved = gen.var("outcome")
         gen.emit(ind + 1, f"{saved}_r = RETURNABLE")
-        ra = [f"{x}_r" if first <= i < end else x for i, x in enumerate(a)]
-        rd = [f"{x}_r" if first <= i < end and x != "False" else x for i, x in enumerate(d)]
+        # Only the rules that read the outcome, and those an exception that does defeats, can come
+        # out otherwise as if returnable: the others keep their statuses (no code for them).
+        again: set[int] = set()
+        for i in range(first, end):
+            step = epoch.steps[i]
+            if "outcome" in step.rule.condition.variables or any(j in again for j in step.defeaters):
+                again.add(i)
+        ra = [f"{x}_r" if i in again else x for i, x in enumerate(a)]
+        rd = [f"{x}_r" if i in again and x != "False" else x for i, x in enumerate(d)]
         gen.variables["outcome"] = f"{saved}_r"
-        _group_rows(gen, "effects", first, end, ra, rd, ind + 1, group_vars["effects"] + "_r", suffix="_r")
+        rows = sorted(again)
+        _group_rows(gen, "effects", first, end, ra, rd, ind + 1, group_vars["effects"] + "_r", suffix="_r", rows=rows)
         gen.variables["outcome"] = saved
         pair = f"({''.join(x + ', ' for x in ra[first:end])}), ({''.join(x + ', ' for x in rd[first:end])})"
         gen.emit(ind + 1, f"if_returnable = ({first}, {pair})")
@@ -447,12 +455,22 @@ def _emit_variables(gen: _EpochGen, ind: int) -> None:
 
 
 def _group_rows(
-    gen: _EpochGen, group: str, first: int, end: int, a: list[str], d: list[str], ind: int, var: str, suffix: str
+    gen: _EpochGen,
+    group: str,
+    first: int,
+    end: int,
+    a: list[str],
+    d: list[str],
+    ind: int,
+    var: str,
+    suffix: str,
+    rows: list[int] | None = None,
 ) -> None:
-    """The rows of one group, and the group's legal variable as the interpreter settles it."""
+    """The rows of one group (or only ``rows`` of it), and the group's legal variable as the
+    interpreter settles it."""
     state = f"gs_{var}"
     gen.emit(ind, f"{state} = None")
-    for i in range(first, end):
+    for i in range(first, end) if rows is None else rows:
         step = gen.epoch.steps[i]
         gen.status(i, ind, a[i])
         if len(step.defeaters) == 1 and d[step.defeaters[0]] == "False":
