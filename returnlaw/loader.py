@@ -13,7 +13,7 @@ import datetime as dt
 import difflib
 import graphlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -119,16 +119,33 @@ def _load_vocabulary(folder: Path) -> Vocabulary:
         raise RuleFileError(VOCABULARY_FILE, _first_error(err)) from None
 
 
+def compile_rulebook(documents: Mapping[str, Any], source: str = "<in memory>") -> RuleBook:
+    """A rule book from rule files already read (``{file name: data}``, ``vocabulary.yaml``
+    among them), validated exactly as :func:`load_rulebook` validates files: for tools that
+    derive rule books in memory (``returnlaw rules mutate``)."""
+    if VOCABULARY_FILE not in documents:
+        raise RuleFileError(VOCABULARY_FILE, f"missing in {source}")
+    try:
+        vocabulary = Vocabulary.model_validate(documents[VOCABULARY_FILE])
+    except ValidationError as err:
+        raise RuleFileError(VOCABULARY_FILE, _first_error(err)) from None
+    parsed = [(name, _validate_file(name, data)) for name, data in sorted(documents.items()) if name != VOCABULARY_FILE]
+    return _Compiler(vocabulary, parsed, source).build()
+
+
 def _parse_file(path: Path) -> RuleFile:
-    data = read_yaml(path)
+    return _validate_file(path.name, read_yaml(path))
+
+
+def _validate_file(name: str, data: Any) -> RuleFile:
     if not isinstance(data, dict):
-        raise RuleFileError(path.name, "expected a mapping with instrument, provisions and rules")
+        raise RuleFileError(name, "expected a mapping with instrument, provisions and rules")
     try:
         return RuleFile.model_validate(data)
     except ValidationError as err:
         loc = err.errors()[0]["loc"]
         rule = _rule_id_at(data, loc)
-        raise RuleFileError(path.name, _first_error(err), rule) from None
+        raise RuleFileError(name, _first_error(err), rule) from None
 
 
 def _rule_id_at(data: dict, loc: tuple) -> str | None:
@@ -511,4 +528,4 @@ def _defeaters_of(rule_id: str, members: dict[str, Rule]) -> list[str]:
     return [d.id for d in members.values() if rule_id in d.exception_to]
 
 
-__all__ = ["Compiled", "RuleFileError", "load_rulebook", "read_yaml", "rules_dir"]
+__all__ = ["Compiled", "RuleFileError", "compile_rulebook", "load_rulebook", "read_yaml", "rules_dir"]
