@@ -494,6 +494,7 @@ def _print(report: dict[str, Any], out: Any) -> None:
         f"({report['equivalent']} equivalent, not scored): {score}; "
         f"{len(report['refused'])} more refused by the loader (not counted)",
         highlight=False,
+        soft_wrap=True,
     )
     for check in report["checks_excluded"]:
         out.print(f"  check left out (it fails on the unmutated rule book): {check}", soft_wrap=True)
