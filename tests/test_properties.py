@@ -1,25 +1,25 @@
 """Properties of the law that must hold for every scenario (hypothesis), from ``tests/properties.py``.
 
-Each property is run here by hypothesis over bytes (see ``tests/strategies.py``); it records
+Each property is one hypothesis test over bytes (see ``tests/strategies.py``); it records
 ``hypothesis.event()``s (``--hypothesis-show-statistics`` shows them) and rejects, with
 ``assume``, the examples where its premise does not hold, so the statistics show how often the
-assertion was reached. Each test then asserts that its property reached the assertion in at least
-half of its examples and that the perturbation changed the outcome in some of them; the last test
-asserts the mix over all properties (every outcome, reading value and version of the law) and
-prints the coverage table at the end of the run. ``RETURNLAW_PROPERTY_EXAMPLES`` sets the examples
+assertion was reached. The last test asserts that every property reached its assertion in at
+least half of its examples and that its perturbation changed the outcome in some of them, and the
+mix over all properties (every outcome, reading value and version of the law); the coverage table
+is printed at the end of the run. ``RETURNLAW_PROPERTY_EXAMPLES`` sets the examples
 per property (300 by default).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 
-import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 
 from returnlaw import default_rulebook
-from tests.properties import BITES, BY_NAME, PROPERTIES, TALLY, Property, Tally
+from tests.properties import BITES, PROPERTIES, TALLY, Property, Tally
 from tests.strategies import READING_VALUES, raw_cases
 
 EXAMPLES = int(os.environ.get("RETURNLAW_PROPERTY_EXAMPLES", "300"))
@@ -30,44 +30,45 @@ REACHED, MOST = "reached the assertion", 0.5
 FLOOR_OUTCOME, FLOOR_READING, FLOOR_LAW, FLOOR_BITES = 40, 150, 20, 10
 
 
-def run(prop: Property) -> Tally:
-    """Run one property under hypothesis and return what its examples showed."""
-    tally = TALLY[prop.name] = Tally()
+def property_test(prop: Property):
+    """The hypothesis test of one property: it records what each example showed (TALLY and
+    hypothesis events) and rejects, with ``assume``, the examples where the premise does not hold."""
 
     @SETTINGS
     @given(raw_cases)
-    def examples(raw: bytes) -> None:
+    def test(raw: bytes) -> None:
         seen = prop.run(BOOK, raw)
-        tally.add(seen)
+        TALLY.setdefault(prop.name, Tally()).add(seen)
         for name in seen.events:
             event(name)
         event(REACHED if seen.reached else "premise not met")
         assume(seen.reached)
 
-    examples()
-    return tally
+    test.__name__ = test.__qualname__ = "test_" + re.sub(r"\W+", "_", prop.name).strip("_")
+    return test
+
+
+# One collected test per property (named after it), so that --hypothesis-show-statistics shows each.
+for _prop in PROPERTIES:
+    _test = property_test(_prop)
+    globals()[_test.__name__] = _test
 
 
 def scaled(floor: int) -> int:
     return max(1, floor * EXAMPLES // 300)
 
 
-@pytest.mark.parametrize("name", [p.name for p in PROPERTIES])
-def test_property(name):
-    prop = BY_NAME[name]
-    tally = run(prop)
-    assert tally.share >= MOST, f"{name}: reached its assertion in {tally.share:.0%} of {tally.examples} examples"
-    if prop.bites:
-        assert tally.events[BITES] >= scaled(FLOOR_BITES), f"{name}: the change never mattered ({tally.events})"
-
-
 def test_every_property_reaches_its_assertion_and_the_mix_covers_the_law():
-    """Runs what this session has not run yet, then checks the mix and prints the table."""
+    """Runs the properties this session has not run yet, then checks that each reached its
+    assertion in most examples and bit (changed the outcome) in some, and the mix over all of them;
+    the table is printed at the end of the run."""
     for prop in PROPERTIES:
         if prop.name not in TALLY:
-            run(prop)
+            property_test(prop)()
     below = {n: f"{t.share:.0%}" for n, t in TALLY.items() if t.share < MOST}
     assert not below, f"properties reaching their assertion in less than half of their examples: {below}"
+    toothless = [p.name for p in PROPERTIES if p.bites and TALLY[p.name].events[BITES] < scaled(FLOOR_BITES)]
+    assert not toothless, f"properties whose change never moved the outcome: {toothless}"
     total = sum((t.events for t in TALLY.values()), Counter())
     wanted = {f"outcome: {o}": FLOOR_OUTCOME for o in ("returnable", "not_returnable", "out_of_scope", "undetermined")}
     wanted |= {f"{name}: {v}": FLOOR_READING for name, values in READING_VALUES.items() for v in values}
