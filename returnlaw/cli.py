@@ -15,20 +15,20 @@ import sys
 from collections.abc import Callable, Sequence
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from . import __version__, mutate
 from .api import default_rulebook
 from .engines import ENGINES, EngineError, get_engine
 from .evaluator import UNDETERMINED
-from .i18n import LANGS, cite_text, default_lang
+from .i18n import LANGS, default_lang
 from .inputs import InputError, load_data, parse_scenario
 from .loader import RuleFileError, load_rulebook
 from .periods import CalendarCoverageError
 from .readings import parse_reading_assignments
-from .render import Renderer
+from .render import mediator_view
 from .rulebook import RuleBook
+from .rules_view import rule_doc, rules_table
 
 EXIT_DECIDED, EXIT_UNDETERMINED, EXIT_BAD_INPUT, EXIT_ENGINE_ERROR = 0, 1, 2, 3
 
@@ -61,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="a named reading, e.g. counting=calendar_only",
     )
-    check.add_argument("--full-trace", action="store_true", help="also show rules that did not apply")
+    check.add_argument(
+        "--full", "--full-trace", dest="full", action="store_true", help="the whole trace: every rule, every fact"
+    )
     check.add_argument("--rules-dir", help="use rule files from this folder instead of the bundled ones")
     check.add_argument(
         "--engine", choices=ENGINES, default="native", help="evaluation engine (durable: the cross-checking one)"
@@ -69,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = sub.add_parser("rules", help="list, show or lint the rule files")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
-    rules_sub.add_parser("list", help="every rule with its citation and dates").add_argument("--rules-dir")
+    listing = rules_sub.add_parser("list", help="every rule with its citation and dates")
+    listing.add_argument("--rules-dir")
+    listing.add_argument("--lang", choices=LANGS, default=None)
     show = rules_sub.add_parser("show", help="one rule in full")
     show.add_argument("rule_id")
     show.add_argument("--rules-dir")
@@ -86,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Modules that add subcommands: each has ``register(subparsers) -> {command: handler}``.
-EXTENSIONS = ("returnlaw.cli_replay", "returnlaw.cli_ask", "returnlaw.cli_platform")
+EXTENSIONS = ("returnlaw.cli_replay", "returnlaw.cli_ask", "returnlaw.cli_platform", "returnlaw.cli_report")
 
 
 def _extensions() -> list:
@@ -113,8 +117,9 @@ def cmd_check(args: argparse.Namespace, out: Console) -> int:
     if args.json:
         out.print_json(decision.model_dump_json()) if out.is_terminal else print(decision.model_dump_json())
     else:
-        renderer = Renderer(book.instruments, book.vocabulary, args.lang or default_lang())
-        out.print(renderer.render(decision, full_trace=args.full_trace))
+        out.print(
+            mediator_view(book, decision, scenario, args.lang or default_lang(), full=args.full, as_of=args.as_of)
+        )
     return EXIT_UNDETERMINED if decision.outcome == UNDETERMINED else EXIT_DECIDED
 
 
@@ -144,34 +149,12 @@ def cmd_rules(args: argparse.Namespace, out: Console) -> int:
         return 0
     book = _book(args.rules_dir)
     if args.rules_command == "list":
-        table = Table("id", "cites", "in force", "concludes")
-        for rule in book.rules.values():
-            table.add_row(
-                rule.id,
-                ", ".join(c.ref for c in rule.citations),
-                f"{rule.in_force_from}..{rule.in_force_to or ''}",
-                rule.group,
-            )
-        out.print(table)
+        out.print(rules_table(book, args.lang or default_lang()))
         return 0
     rule = book.rules.get(args.rule_id)
     if rule is None:
         raise UsageError(f"no rule {args.rule_id!r}; see 'returnlaw rules list'")
-    lang = args.lang or default_lang()
-    out.print(Text(rule.id, style="bold"), Text(rule.title_zh if lang == "zh" else rule.title_en))
-    for c in rule.citations:
-        out.print(
-            Text(cite_text(c.ref, c.instrument.short_zh, c.instrument.short_en, lang), style="bold"),
-            c.provision.zh,
-            f"\n  {c.provision.en}",
-        )
-    out.print(
-        f"in force: {rule.in_force_from}..{rule.in_force_to or ''}; "
-        f"exception to: {', '.join(rule.exception_to) or '-'}; labels: {', '.join(rule.labels) or '-'}"
-    )
-    out.print(f"file: {rule.file}; reads: {', '.join(sorted(rule.condition.facts | rule.condition.variables)) or '-'}")
-    if rule.note_en:
-        out.print(f"note: {rule.note_en}")
+    out.print(rule_doc(book, rule, args.lang or default_lang()))
     return 0
 
 

@@ -1,8 +1,10 @@
 """``returnlaw ask``: the mediator's interview, in the terminal or from an answers file.
 
-One question at a time, only the questions whose answer could change the outcome (chosen by
-:mod:`returnlaw.interview` from the rule book), the provisional outcome after each answer, and at
-the end the full cited decision — the same one ``returnlaw check`` gives for the saved scenario.
+One question at a time, in a case's order, only the questions whose answer could change the
+outcome (chosen by :mod:`returnlaw.interview` from the rule book); "unknown" does not end it. The
+provisional outcome after each answer, and at the end the decision as ``returnlaw check`` gives
+it for the saved scenario, with the facts it still depends on; ``--report`` writes the document
+for the parties.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -21,16 +24,18 @@ from rich.text import Text
 
 from .api import default_rulebook
 from .atomic import write_text_atomic
-from .conditions import UNKNOWN
+from .citations import Citer
 from .evaluator import UNDETERMINED
 from .facts import FACTS
-from .i18n import LANGS, cite_text, default_lang
-from .inputs import InputError, closest, load_data, read_scenario_file
+from .i18n import LANGS, default_lang, t
+from .inputs import InputError, closest, load_data, parse_scenario
 from .interview import Interview, Question, Special, Step
+from .interview.answers import AnswerError
+from .layout import Doc
 from .loader import load_rulebook
 from .questions import check_against, default_wording
 from .readings import parse_reading_assignments
-from .render import OUTCOME_STYLE, Renderer
+from .render import OUTCOME_STYLE, mediator_view
 
 EXIT_DECIDED, EXIT_UNDETERMINED = 0, 1
 Handler = Callable[[argparse.Namespace, Console], int]
@@ -50,6 +55,16 @@ def register(subparsers: Any) -> dict[str, Handler]:
     ask.add_argument(
         "--answers", metavar="FILE", help="answer from a YAML/JSON file of fact: answer pairs instead of prompting"
     )
+    ask.add_argument(
+        "--ask-unknown-again",
+        action="store_true",
+        help="ask again the facts the starting scenario records as unknown (null)",
+    )
+    ask.add_argument("--report", metavar="OUT", help="at the end, write the document for the parties (see 'report')")
+    ask.add_argument(
+        "--format", choices=("md", "html", "pdf"), default=None, help="the report's format (default: OUT's suffix)"
+    )
+    ask.add_argument("--full", action="store_true", help="end with the whole trace instead of the compact decision")
     ask.add_argument("--lang", choices=LANGS, default=None, help="language (default: from the locale)")
     ask.add_argument("--as-of", type=_date, help="apply the law in force on this date instead of the purchase date")
     ask.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="a named reading")
@@ -63,21 +78,55 @@ def cmd_ask(args: argparse.Namespace, out: Console) -> int:
     wording = default_wording()
     check_against(wording, book)
     answers = read_answers(args.answers) if args.answers else None
-    start = read_scenario_file(args.file) if args.file else None
-    session = Interview(start, book=book, as_of=args.as_of, readings=readings, wording=wording)
-    view = _View(out, session, args.lang or default_lang())
+    start = read_start(args.file) if args.file else None
+    lang = args.lang or default_lang()
+    report = _report_target(args)
+    session = Interview(
+        start, book=book, as_of=args.as_of, readings=readings, wording=wording, ask_unknown_again=args.ask_unknown_again
+    )
+    view = _View(out, session, lang)
     view.header()
     if answers is None:
         view.interactive()
     else:
         view.scripted(answers)
     decision = session.evaluation().decision()
-    out.print(Renderer(book.instruments, book.vocabulary, view.lang).render(decision))
-    view.burden()
+    pending = [q.fact for q in session.pending()] if decision.outcome == UNDETERMINED else None
+    out.print(
+        mediator_view(book, decision, session.scenario, lang, full=args.full, as_of=args.as_of, open_facts=pending)
+    )
     if args.save:
         _save(args.save, session.data())
-        out.print(Text(f"{view.ui('saved')}: {args.save}", style="dim"))
+        out.print(Text(f"{view.ui('saved')}{view.colon}{args.save}", style="dim"))
+    if report is not None:
+        from .report import write_report
+
+        write_report(decision, book, lang, report[0], report[1], scenario=session.scenario, open_facts=pending)
+        out.print(Text(f"{t('report_written', lang)}{view.colon}{report[0]}", style="dim"))
     return EXIT_UNDETERMINED if decision.outcome == UNDETERMINED else EXIT_DECIDED
+
+
+def _report_target(args: argparse.Namespace) -> tuple[str, str] | None:
+    """Where and in which format ``--report`` writes, checked before the interview starts."""
+    if not args.report:
+        return None
+    from .report import report_format
+
+    return args.report, report_format(args.report, args.format)
+
+
+def read_start(path: str) -> dict[str, Any]:
+    """The starting scenario as data (its nulls are facts answered "unknown" before), checked
+    as ``check`` checks a scenario."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot read {path}: {err.strerror}") from None
+    data = load_data(raw, path)
+    parse_scenario(data)  # the same message as check for a bad scenario
+    if not isinstance(data, dict):
+        raise InputError("a scenario must be a mapping (JSON object) of sections such as purchase, item, delivery")
+    return data
 
 
 def read_answers(path: str) -> dict[str, object]:
@@ -123,9 +172,15 @@ class _View:
         self.out, self.session, self.lang = out, session, lang
         self.wording = session.wording
         self.vocab = session.book.vocabulary
+        self.citer = Citer(session.book.instruments, lang)  # one document: full titles first
+        self.colon = "：" if lang == "zh" else ": "
 
     def ui(self, key: str) -> str:
         return self.wording.ui(key, self.lang)
+
+    def label(self, fact: str) -> str:
+        entry = self.wording.facts.get(fact)
+        return entry.name(self.lang) if entry else fact
 
     def header(self) -> None:
         title = Text(self.ui("title"), style="bold")
@@ -162,17 +217,18 @@ class _View:
             while (question := self.session.next_question()) is not None:
                 self.show(question)
                 used.add(question.fact)
-                answer = answers.get(question.fact, Special.UNKNOWN)
+                answer = answers.get(question.fact, Special.NOT_GIVEN)
                 if question.fact not in answers:
                     self.out.print(Text(f"  ({self.ui('no_answer')})", style="dim"))
                 step = self.session.answer(question.fact, answer)
-                self.out.print(Text(f"> {self.label(step)}", style="bold"))
+                self.out.print(Text(f"> {self.answer_label(step)}", style="bold"))
                 self.after(step)
             rest = {f: a for f, a in answers.items() if f not in used and FACTS[f].get(self.session.scenario) is None}
             if not rest:
                 break
             used.update(rest)
-            self.out.print(Text(f"{self.ui('not_asked')}: {', '.join(rest)}", style="dim"))
+            named = ("、" if self.lang == "zh" else ", ").join(self.label(f) for f in rest)
+            self.out.print(Text(f"{self.ui('not_asked')}{self.colon}{named}", style="dim"))
             for fact, answer in rest.items():
                 self.session.answer(fact, answer)
             self.provisional()
@@ -181,8 +237,14 @@ class _View:
     def take(self, question: Question, raw: str) -> None:
         try:
             step = self.session.answer(question.fact, raw)
+        except AnswerError as err:
+            why = err.zh if self.lang == "zh" else str(err).removeprefix(f"{err.field}: ")
+            self.out.print(Doc().add(f"{self.ui('invalid')}{self.colon}{why}", hanging="  ", style="red"))
+            return
         except InputError as err:
-            self.out.print(Text(f"{self.ui('invalid')}: {self.ui(_HINTS[question.kind])} ({err})", style="red"))
+            self.out.print(
+                Text(f"{self.ui('invalid')}{self.colon}{self.ui(_HINTS[question.kind])} ({err})", style="red")
+            )
             return
         self.after(step)
 
@@ -191,51 +253,74 @@ class _View:
         if step is None:
             self.out.print(Text(self.ui("nothing_to_undo"), style="yellow"))
             return
-        self.out.print(Text(f"{self.ui('undone')}: {step.fact} = {self.label(step)}", style="yellow"))
+        shown = f"{self.label(step.fact)} = {self.answer_label(step)}"
+        self.out.print(Text(f"{self.ui('undone')}{self.colon}{shown}", style="yellow"))
         self.provisional()
 
     def show(self, question: Question) -> None:
         number = len(self.session.steps) + 1
-        head = Text(f"{self.ui('question')} {number}", style="bold cyan") + Text(f"  {question.fact}", style="dim")
-        lines: list[Text] = [
-            head,
-            Text(question.text(self.lang), style="bold"),
-            Text(question.help(self.lang), style="dim"),
-        ]
+        head = Text(f"{self.ui('question')} {number}", style="bold cyan")
+        if self.lang != "zh":  # the fact's id helps an English-reading integrator; a Chinese reader needs none
+            head += Text(f"  {question.fact}", style="dim")
+        doc = Doc().add(head).add(question.text(self.lang), style="bold")
+        entry = self.wording.facts[question.fact]
+        help_text = entry.help(self.lang)
+        cites = self.citer.cites(question.cite)
+        if self.lang == "zh":
+            doc.add(f"{help_text.rstrip('。')}（{cites}）。", style="dim")
+        else:
+            doc.add(f"{help_text} ({cites})", style="dim")
         if question.choices:
             listed = "   ".join(f"{i}. {c.label(self.lang)}" for i, c in enumerate(question.choices, start=1))
-            lines.append(Text(listed))
+            doc.add(listed)
         else:
             key = "format_moment" if question.with_time else f"format_{question.kind}"
-            lines.append(Text(f"({self.ui(key)})", style="dim"))
-        self.out.print(Group(*lines))
+            doc.add(f"（{self.ui(key)}）" if self.lang == "zh" else f"({self.ui(key)})", style="dim")
+        self.out.print(doc)
 
     def after(self, step: Step) -> None:
         if step.answer is Special.DISPUTED:
             dispute = self.wording.dispute
             if step.recorded:
-                self.out.print(Text(dispute.zh if self.lang == "zh" else dispute.en, style="magenta"))
+                self.out.print(Doc().add(dispute.zh if self.lang == "zh" else dispute.en, style="magenta"))
             else:
                 note = dispute.not_presumable_zh if self.lang == "zh" else dispute.not_presumable_en
-                self.out.print(Text(note, style="magenta"))
+                self.out.print(Doc().add(note, style="magenta"))
         self.provisional()
 
     def provisional(self) -> None:
+        """The outcome so far, with the legal questions already settled (in words)."""
         ev = self.session.evaluation()
         value = self.vocab.variables["outcome"].values[ev.outcome]
-        parts = [f"{name}={_show(ev.variables.get(name))}" for name in self.vocab.variables if name != "outcome"]
-        line = Text(f"  {self.ui('provisional')}: ", style="dim") + Text(
-            value.zh if self.lang == "zh" else value.en, style=OUTCOME_STYLE[ev.outcome]
-        )
-        self.out.print(line + Text(f"  ({', '.join(parts)})", style="dim"))
+        line = Text(f"  {self.ui('provisional')}{self.colon}", style="dim")
+        line.append(value.zh if self.lang == "zh" else value.en, style=OUTCOME_STYLE[ev.outcome])
+        settled = []
+        for name, variable in self.vocab.variables.items():
+            known = ev.variables.get(name)
+            if name == "outcome" or not isinstance(known, str) or known not in variable.values:
+                continue
+            group = t(f"group.{name}", self.lang) if f"group.{name}" in _GROUP_KEYS else variable.zh
+            word = variable.values[known]
+            settled.append(f"{group}{self.colon}{word.zh if self.lang == 'zh' else word.en}")
+        if settled:
+            joined = ("；" if self.lang == "zh" else "; ").join(settled)
+            line.append(f"（{joined}）" if self.lang == "zh" else f" ({joined})", style="dim")
+        self.out.print(Doc().add(line, hanging="    "))
 
     def closing(self) -> None:
-        settled = self.session.settled()
-        self.out.print(Text(self.ui("settled" if settled else "no_more"), style="green" if settled else "yellow"))
+        """Why the interview ends: settled; or the facts the outcome still depends on."""
+        if self.session.settled():
+            self.out.print(Text(self.ui("settled"), style="green"))
+            return
+        pending = self.session.pending() if self.session.evaluation().outcome == UNDETERMINED else []
+        if not pending:
+            self.out.print(Text(self.ui("no_more"), style="yellow"))
+            return
+        self.out.print(Doc().add(self.ui("depends_on"), style="yellow"))  # the decision below lists them
 
-    def label(self, step: Step) -> str:
+    def answer_label(self, step: Step) -> str:
         if isinstance(step.answer, Special):
-            return self.ui(step.answer.value)
+            return self.ui("unknown" if step.answer is Special.NOT_GIVEN else step.answer.value)
         entry = self.wording.facts[step.fact]
         if entry.kind == "yes_no":
             return self.wording.yes_no["yes" if step.answer else "no"](self.lang)
@@ -243,36 +328,8 @@ class _View:
             return entry.choices[str(step.answer)](self.lang)
         return str(step.answer)
 
-    def burden(self) -> None:
-        notes = self.session.burden()
-        if not notes:
-            return
-        lines = []
-        parties = self.vocab.parties
-        for note in notes:
-            cites = "; ".join(self._cite(ref) for ref in note.cite)
-            title = note.title_zh if self.lang == "zh" else note.title_en
-            lines.append(Text("⚖ ", style="magenta") + Text(title, style="bold") + Text(f"  ({cites})", style="dim"))
-            lines.append(Text(f"  {self.ui('presumed')}: {self._presumed(note.facts)}", style="dim"))
-            lines.append(Text(f"  {self.ui('reading')}: burden_of_proof={note.reading}", style="dim"))
-            if note.against:
-                party = parties[note.against]
-                name = party.zh if self.lang == "zh" else party.en
-                lines.append(Text(f"  {self.ui('risk_on')}: ") + Text(name, style="bold"))
-        self.out.print(Panel(Group(*lines), title=self.ui("burden"), title_align="left", border_style="magenta"))
 
-    def _presumed(self, facts: tuple[tuple[str, Any], ...]) -> str:
-        """The disputed facts first; the others the presumption filled only as a count."""
-        disputed = self.session.skip
-        shown = [(p, v) for p, v in facts if p in disputed] or list(facts[:1])
-        text = ", ".join(f"{path}={_show(value)}" for path, value in shown)
-        return text + (f" (+{len(facts) - len(shown)})" if len(facts) > len(shown) else "")
-
-    def _cite(self, ref: str) -> str:
-        inst = self.session.book.instruments[ref.split(" ")[0]]
-        return cite_text(ref, inst.short_zh, inst.short_en, self.lang)
-
-
+_GROUP_KEYS = {"group.scope", "group.right", "group.intact"}
 _HINTS = {
     "yes_no": "bad_yes_no",
     "choice": "bad_choice",
@@ -280,11 +337,3 @@ _HINTS = {
     "number": "bad_number",
     "text": "format_text",
 }
-
-
-def _show(value: object) -> str:
-    if value is None or value is UNKNOWN:
-        return "?"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

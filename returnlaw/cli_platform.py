@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.text import Text
 
-from .api import default_rulebook
 from .audit import ListingAudit, audit_listing
-from .i18n import LANGS, cite_text, default_lang
+from .audit_view import AuditPrinter, invalid_doc, summary_line, verdict
+from .i18n import LANGS, default_lang
 from .inputs import InputError, load_data
 from .readings import parse_reading_assignments
 
@@ -83,25 +82,26 @@ def register(sub: Any) -> dict[str, Handler]:
 def cmd_audit(args: argparse.Namespace, out: Console) -> int:
     lang = args.lang or default_lang()
     worst, counts = EXIT_OK, {"compliant": 0, "breaches": 0, "incomplete": 0, "invalid": 0}
+    printer = AuditPrinter(lang)
     for index, item in read_listings(args.file):
         if isinstance(item, InputError):
             worst = EXIT_BAD_INPUT
             counts["invalid"] += 1
-            _print_invalid(out, index, item, args.json)
+            _print_invalid(out, index, item, args.json, lang)
             continue
         try:
             result = audit_listing(item, as_of=args.as_of)
         except InputError as err:
             worst = EXIT_BAD_INPUT
             counts["invalid"] += 1
-            _print_invalid(out, index, err, args.json)
+            _print_invalid(out, index, err, args.json, lang)
             continue
-        counts[_verdict(result)] += 1
+        counts[verdict(result)] += 1
         if result.compliant is not True:
             worst = max(worst, EXIT_FINDINGS)
-        _print_audit(out, index, result, lang, args.json)
+        _print_audit(out, index, result, printer, args.json)
     if not args.json:
-        out.print(", ".join(f"{n} {k}" for k, n in counts.items() if n) or "no listings")
+        out.print(summary_line(counts, lang))
     return worst
 
 
@@ -131,40 +131,18 @@ def _listing_lines(path: str) -> Iterator[tuple[int, Any]]:
                 yield index, err
 
 
-def _verdict(result: ListingAudit) -> str:
-    if result.compliant is None:
-        return "incomplete"
-    return "compliant" if result.compliant else "breaches"
-
-
-def _print_invalid(out: Console, index: int, err: InputError, as_json: bool) -> None:
+def _print_invalid(out: Console, index: int, err: InputError, as_json: bool, lang: str) -> None:
     if as_json:
         print(json.dumps({"index": index, "error": str(err)}, ensure_ascii=False))
     else:
-        out.print(Text(f"#{index + 1}: invalid listing: {err}", style="bold red"))
+        out.print(invalid_doc(index, err, lang))
 
 
-def _print_audit(out: Console, index: int, result: ListingAudit, lang: str, as_json: bool) -> None:
+def _print_audit(out: Console, index: int, result: ListingAudit, printer: AuditPrinter, as_json: bool) -> None:
     if as_json:
         print(result.model_dump_json())
         return
-    verdict = _verdict(result)
-    style = {"compliant": "green", "breaches": "bold red", "incomplete": "yellow"}[verdict]
-    out.print(Text(f"{result.id or f'#{index + 1}'}: {verdict} (law as of {result.as_of})", style=style))
-    for finding in [*result.breaches, *result.penalties]:
-        text = finding.zh if lang == "zh" else finding.en
-        cites = "; ".join(_cite(result, ref, lang) for ref in finding.cite)
-        out.print(f"  {'!' if finding.kind == 'breach' else '§'} {finding.code}: {text} [{cites}]")
-    if result.questions:
-        out.print(f"  ? missing: {', '.join(result.questions)}")
-
-
-def _cite(result: ListingAudit, ref: str, lang: str) -> str:
-    c = result.citations.get(ref)
-    instrument = default_rulebook().instruments.get(c.instrument) if c else None
-    if instrument is None:
-        return ref
-    return cite_text(ref, instrument.short_zh, instrument.short_en, lang)
+    out.print(printer.listing(result, index))
 
 
 # -- batch ----------------------------------------------------------------------------------------

@@ -23,13 +23,19 @@ from rich.text import Text
 
 from .api import default_rulebook
 from .cases import Case, case_files, cases_dir, encoded, load_case, load_cases, parse_case
-from .i18n import LANGS, default_lang
+from .citations import Citer
+from .evaluator import UNDETERMINED
+from .i18n import LANGS, default_lang, show_date, t
+from .i18n import words as i18n_words
 from .inputs import InputError, load_data, parse_scenario
+from .layout import Doc
 from .loader import load_rulebook
+from .questions import default_wording
 from .readings import DEFAULT_READINGS, parse_reading_assignments
-from .render import OUTCOME_STYLE, Renderer
+from .render import OUTCOME_STYLE, mediator_view
 from .replay import ENGINES, Run, Stats, find_case, get_engine, replay, statistics
 from .rulebook import RuleBook
+from .summary import Words
 from .whatif import Flip, WhatIf, parse_assignments, replay_with, what_changes
 
 Handler = Callable[[argparse.Namespace, Console], int]
@@ -53,11 +59,44 @@ WORDS: dict[str, dict[str, str]] = {
     "changes": {"zh": "变化及原因", "en": "What changed and why"},
     "holding": {"zh": "法院的理由", "en": "The court"},
     "engine": {"zh": "引擎的理由", "en": "The engine"},
+    "title": {"zh": "案例回放", "en": "replay"},
+    "whatif": {"zh": "假设变化", "en": "what-if"},
+    "changed": {"zh": "{of}件中有{n}件结论改变", "en": "outcome changed in {n} of {of} case(s)"},
+    "nothing_changed": {"zh": "没有结论改变", "en": "no conclusion changed"},
+    "by_category": {"zh": "按商品类别", "en": "by goods category"},
+    "by_topic": {"zh": "按争议焦点", "en": "by topic"},
+    "by_provision": {"zh": "按决定性条文（引擎）", "en": "by deciding provision (engine)"},
+    "by_expected": {"zh": "按法院结论", "en": "by the court's outcome"},
+    "stats_cases": {"zh": "案例数", "en": "cases"},
+    "none": {"zh": "（无）", "en": "(none)"},
+    "stats_outcomes": {"zh": "引擎结论", "en": "engine outcomes"},
+    "calls_agree": {"zh": "引擎与其中{n}件一致", "en": "engine agrees on {n}"},
+    "explain_more": {"zh": "……", "en": ". (--explain for more)"},
+    "decided": {"zh": "裁判日期{day}", "en": "decided {day}"},
+    "reported": {"zh": "报道日期{day}", "en": "reported {day}"},
+    "no_date": {"zh": "日期未报道", "en": "date not reported"},
+    "reliability": {"zh": "可靠性：{grade}", "en": "reliability {grade}"},
+    "cites": {"zh": "法院引用", "en": "cites"},
+    "not_encoded": {"zh": "（未编码）", "en": " (not encoded)"},
+    "law_as_of": {"zh": "适用规定的日期", "en": "law as of"},
+    "agrees": {"zh": "与法院结论一致", "en": "agrees"},
+    "uncertain": {"zh": "存疑", "en": "uncertain"},
+    "implied_one": {"zh": "推定事实", "en": "implied"},
+    "needs": {"zh": "引擎尚需查明：{facts}", "en": "engine needs {facts}"},
+    "decides_by": {"zh": "引擎依据{rules}得出“{outcome}”", "en": "engine decides {outcome} by {rules}"},
+    "no_rule": {"zh": "没有施行中的规则", "en": "no rule in force"},
+    "warnings_missing": {"zh": "缺少预期的提示：{codes}", "en": "expected warning(s) not raised: {codes}"},
+    "unexplained": {"zh": "案例文件未作说明", "en": "not explained in the case file"},
+    "judgement_reason": {"zh": "需裁量：{why}", "en": "judgement call: {why}"},
+    "kind.undetermined": {"zh": "尚不能确定", "en": "undetermined"},
+    "kind.different_outcome": {"zh": "结论不同", "en": "different_outcome"},
+    "kind.warning_missing": {"zh": "缺少提示", "en": "warning_missing"},
 }
 
 
-def _w(key: str, lang: str) -> str:
-    return WORDS[key][lang]
+def _w(key: str, lang: str, **values: object) -> str:
+    text = WORDS[key][lang]
+    return text.format(**values) if values else text
 
 
 def register(sub: Any) -> dict[str, Handler]:
@@ -69,6 +108,7 @@ def register(sub: Any) -> dict[str, Handler]:
     rp.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", help="what-if: change a fact")
     rp.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="what-if: change a reading")
     rp.add_argument("--reported-only", action="store_true", help="drop the facts the case files record as implied")
+    rp.add_argument("--full", action="store_true", help="with --explain: the whole trace, not the compact decision")
     _common(rp)
 
     wc = sub.add_parser("what-changes", help="the smallest single-fact changes that flip a decided outcome")
@@ -111,7 +151,7 @@ def cmd_replay(args: argparse.Namespace, out: Console) -> int:
     runs = replay(cases, engine=engine, book=book, reported_only=args.reported_only)
     if args.explain:
         run = next(r for r in runs if r.case.id == find_case(cases, args.explain).id)
-        _print_explain(out, run, book, lang, args.json)
+        _print_explain(out, run, book, lang, args.json, args.full)
         return EXIT_AGREE if run.agrees or not run.counted else EXIT_DISAGREE
     stats = statistics(runs)
     if args.json:
@@ -119,9 +159,9 @@ def cmd_replay(args: argparse.Namespace, out: Console) -> int:
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         out.print(_table(runs, lang, args.reported_only, book))
-        out.print(_summary(runs, stats, lang))
+        out.print(_summary(runs, stats, lang, book))
         if args.stats:
-            out.print(_stats_tables(stats))
+            out.print(_stats_tables(stats, lang, book))
     return EXIT_AGREE if stats.agree == stats.counted else EXIT_DISAGREE
 
 
@@ -185,69 +225,163 @@ def _court(case: Case, lang: str) -> str:
     return (case.court.zh or case.court.en) if lang == "zh" else case.court.en
 
 
-def _table(runs: list[Run], lang: str, reported_only: bool, book: RuleBook) -> Table:
-    title = "replay" + (f" {_w('reported_only', lang)}" if reported_only else "")
-    table = Table(title=title, title_justify="left")
-    table.add_column(_w("id", lang), no_wrap=True)
-    table.add_column(_w("court", lang), overflow="fold", max_width=28)
-    for key in ("expected", "actual", "agree", "deciding"):
-        table.add_column(_w(key, lang), overflow="fold")
+def _table(runs: list[Run], lang: str, reported_only: bool, book: RuleBook) -> Doc:
+    """Each case: agreement, id and court; the court's and the engine's outcome; the provisions
+    the engine decided by. A list, not a table, so that it reads in 80 columns."""
+    colon = "：" if lang == "zh" else ": "
+    doc = Doc().add(_w("title", lang) + (f" {_w('reported_only', lang)}" if reported_only else ""), style="bold")
     for run in runs:
-        primary = dict.fromkeys(r.cite[0] for r in run.deciding if r.cite)
-        table.add_row(
-            run.case.id,
-            _court(run.case, lang),
-            _outcome(run.expected, lang, book),
-            _outcome(run.actual, lang, book),
-            _mark(run, lang),
-            ", ".join(primary) or "-",
+        head = _mark(run, lang) + Text(f" {run.case.id}", style="bold")
+        head.append(f"（{_court(run.case, lang)}）" if lang == "zh" else f" ({_court(run.case, lang)})", style="dim")
+        doc.add(head, hanging="    ")
+        outcomes = Text(f"{_w('expected', lang)}{colon}") + _outcome(run.expected, lang, book)
+        outcomes += Text(("；" if lang == "zh" else "; ") + f"{_w('actual', lang)}{colon}") + _outcome(
+            run.actual, lang, book
         )
-    return table
+        doc.add(outcomes, indent="  ", hanging="    ")
+        primary = dict.fromkeys(r.cite[0] for r in run.deciding if r.cite)
+        if primary:
+            doc.add(
+                f"{_w('deciding', lang)}{colon}{_refs(primary, book, lang)}", indent="  ", hanging="    ", style="dim"
+            )
+    return doc
 
 
-def _summary(runs: list[Run], stats: Stats, lang: str) -> Group:
+def _refs(refs: Any, book: RuleBook, lang: str) -> str:
+    """Provisions as the language cites them (short forms: a table cell is not a document)."""
+    return Citer(book.instruments, lang, first_in_full=False).cites(refs)
+
+
+def _why(run: Run, lang: str, book: RuleBook) -> str:
+    """Why the engine and the court differ, in one line of the reader's language (the case
+    file's own explanation, written by its author, is quoted as it is)."""
+    if lang != "zh":
+        return run.reason()
+    if run.case.judgement_call:
+        return _w("judgement_reason", lang, why=run.case.judgement_reason)
+    words = Words(default_wording(), lang)
+    if run.actual == UNDETERMINED:
+        facts = "、".join(words.fact(p) for p in run.evaluation.questions[:4]) or words.fact("purchase.date")
+        why = _w("needs", lang, facts=facts)
+    elif run.actual != run.expected:
+        rules = "、".join(r.title_zh for r in run.deciding) or _w("no_rule", lang)
+        why = _w("decides_by", lang, rules=rules, outcome=_outcome(run.actual, lang, book).plain)
+    else:
+        why = _w("warnings_missing", lang, codes="、".join(_warning(c, book, lang) for c in run.missing_warnings))
+    known = run.case.known_disagreement
+    return f"{why}；{known}" if known else f"{why}；{_w('unexplained', lang)}"
+
+
+def _warning(code: str, book: RuleBook, lang: str) -> str:
+    entry = book.vocabulary.warnings.get(code)
+    return (entry.zh if lang == "zh" else entry.en) if entry else code
+
+
+def _summary(runs: list[Run], stats: Stats, lang: str, book: RuleBook) -> Doc:
     rate = f"{stats.rate:.1%}" if stats.rate is not None else "-"
-    lines = [
-        Text(f"{_w('summary', lang)}: {stats.agree}/{stats.counted} ({rate})", style="bold"),
-        Text(f"{_w('implied', lang)}: {stats.with_implied_facts}/{stats.total}", style="dim"),
-    ]
+    colon = "：" if lang == "zh" else ": "
+    doc = Doc()
+    doc.add(f"{_w('summary', lang)}{colon}{stats.agree}/{stats.counted} ({rate})", style="bold")
+    doc.add(f"{_w('implied', lang)}{colon}{stats.with_implied_facts}/{stats.total}", style="dim")
     missed = [r for r in runs if r.counted and not r.agrees]
     if missed:
-        kinds = ", ".join(f"{k} {n}" for k, n in sorted(Counter(r.kind for r in missed).items()))
-        lines.append(Text(f"{_w('disagreements', lang)}: {kinds}", style="bold red"))
-        lines += [Text(f"  {r.case.id}: {r.reason()}") for r in missed]
+        counts = sorted(Counter(r.kind for r in missed).items())
+        kinds = ("，" if lang == "zh" else ", ").join(f"{_w(f'kind.{k}', lang)} {n}" for k, n in counts)
+        doc.add(f"{_w('disagreements', lang)}{colon}{kinds}", style="bold red")
+        for r in missed:
+            doc.add(f"{r.case.id}{colon}{_why(r, lang, book)}", indent="  ", hanging="    ")
     calls = [r for r in runs if not r.counted]
     if calls:
-        head = f"{_w('calls', lang)}: {len(calls)}, engine agrees on {sum(r.agrees for r in calls)}"
-        lines.append(Text(head, style="bold yellow"))
-        lines += [Text(f"  {r.case.id}: {_first_sentence(r.case.judgement_reason or '')}") for r in calls]
-    return Group(*lines)
+        agree = _w("calls_agree", lang, n=sum(r.agrees for r in calls))
+        head = f"{_w('calls', lang)}{colon}{len(calls)}{'，' if lang == 'zh' else ', '}{agree}"
+        doc.add(head, style="bold yellow")
+        for r in calls:
+            doc.add(
+                f"{r.case.id}{colon}{_first_sentence(r.case.judgement_reason or '', lang)}", indent="  ", hanging="    "
+            )
+    return doc
 
 
 _SENTENCE_END = re.compile(r"(?<!Art)(?<!Arts)(?<!No)\. (?=[A-Z])")
 
 
-def _first_sentence(text: str) -> str:
+def _first_sentence(text: str, lang: str = "en") -> str:
     parts = _SENTENCE_END.split(text, maxsplit=1)
-    return parts[0] + (". (--explain for more)" if len(parts) > 1 else "")
+    return parts[0] + (_w("explain_more", lang) if len(parts) > 1 else "")
 
 
-def _stats_tables(stats: Stats) -> Group:
+def _stats_tables(stats: Stats, lang: str, book: RuleBook) -> Group:
+    words = Words(default_wording(), lang)
+    topics = WORDS_TOPICS
     tables = []
-    for title, groups in (
-        ("by goods category", stats.by_category),
-        ("by topic", stats.by_topic),
-        ("by deciding provision (engine)", stats.by_provision),
-        ("by the court's outcome", stats.by_expected),
+    for title, groups, name in (
+        ("by_category", stats.by_category, lambda k: words.value("item.category", None if k == "unknown" else k)),
+        ("by_topic", stats.by_topic, lambda k: topics.get(k, {}).get(lang, k)),
+        (
+            "by_provision",
+            stats.by_provision,
+            lambda k: _refs([k], book, lang) if " " in k else _w("none", lang),
+        ),
+        ("by_expected", stats.by_expected, lambda k: _outcome(k, lang, book).plain),
     ):
-        table = Table("", "cases", "agree", "engine outcomes", title=title, title_justify="left")
+        heads = [_w(k, lang) for k in ("stats_cases", "agree", "stats_outcomes")]
+        table = Table("", *heads, title=_w(title, lang), title_justify="left")
         for key, g in groups.items():
-            table.add_row(key, str(g.cases), str(g.agree), ", ".join(f"{o} {n}" for o, n in g.outcomes.most_common()))
+            outcomes = ("，" if lang == "zh" else ", ").join(
+                f"{_outcome(o, lang, book).plain} {n}" for o, n in g.outcomes.most_common()
+            )
+            table.add_row(Doc().add(name(key)), str(g.cases), str(g.agree), Doc().add(outcomes))
         tables.append(table)
     return Group(*tables)
 
 
-def _print_explain(out: Console, run: Run, book: RuleBook, lang: str, as_json: bool) -> None:
+# Case topics (cases/*.yaml ``topics``) in words.
+WORDS_TOPICS: dict[str, dict[str, str]] = {
+    "adjacent": {"zh": "相关制度", "en": "adjacent"},
+    "scope": {"zh": "适用范围", "en": "scope"},
+    "statutory_exclusion": {"zh": "法定除外", "en": "statutory_exclusion"},
+    "confirmed_exclusion": {"zh": "经确认的除外", "en": "confirmed_exclusion"},
+    "labelling": {"zh": "标注", "en": "labelling"},
+    "intactness": {"zh": "商品完好", "en": "intactness"},
+    "good_faith": {"zh": "诚实信用", "en": "good_faith"},
+    "burden_of_proof": {"zh": "举证责任", "en": "burden_of_proof"},
+    "time_window": {"zh": "七日期间", "en": "time_window"},
+}
+
+
+def _change_text(change: Any, book: RuleBook, lang: str) -> str:
+    """One changed conclusion of a what-if, in the reader's language."""
+    if lang != "zh":
+        return change.line()
+    words = Words(default_wording(), lang)
+    titles = {r.id: r.title_zh for r in book.rules.values()}
+    status = {"applied": "适用", "defeated": "被例外排除", "not_applicable": "不适用", "undetermined": "取决于未知事实"}
+
+    def shown(value: str | None) -> str:
+        if value is None:
+            return "不明" if change.kind in ("outcome", "variable") else "无"
+        if change.kind == "outcome":
+            return _outcome(value, lang, book).plain
+        if change.kind == "variable":
+            entry = book.vocabulary.variables.get(change.name)
+            return entry.values[value].zh if entry and value in entry.values else value
+        return status.get(value, "有" if value in ("raised", "asked") else value)
+
+    if change.kind == "rule":
+        name = titles.get(change.name, change.name)
+    elif change.kind == "warning":
+        entry = book.vocabulary.warnings.get(change.name)
+        name = entry.zh if entry else change.name
+    elif change.kind == "question":
+        return f"尚需查明：{words.question(change.name)}"
+    elif change.kind == "variable":
+        name = t(f"group.{change.name}", lang) if f"group.{change.name}" in i18n_words("labels") else change.name
+    else:
+        name = "结论"
+    return f"{name}：{shown(change.before)} → {shown(change.after)}"
+
+
+def _print_explain(out: Console, run: Run, book: RuleBook, lang: str, as_json: bool, full: bool = False) -> None:
     decision = run.decision
     if as_json:
         payload = {
@@ -258,46 +392,85 @@ def _print_explain(out: Console, run: Run, book: RuleBook, lang: str, as_json: b
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     case = run.case
+    colon = "：" if lang == "zh" else ": "
+    sep = "，" if lang == "zh" else ", "
     title = (case.title.zh or case.title.en) if lang == "zh" else case.title.en
-    dates = (f"decided {case.decided}" if case.decided else "", f"reported {case.reported}" if case.reported else "")
-    when = ", ".join(x for x in dates if x)
-    sources = "; ".join(f"{s.url} ({s.grade.value})" for s in case.sources)
+    dates = [
+        _w("decided", lang, day=_case_day(case.decided, lang)) if case.decided else "",
+        _w("reported", lang, day=_case_day(case.reported, lang)) if case.reported else "",
+    ]
+    when = sep.join(x for x in dates if x) or _w("no_date", lang)
+    sources = "；".join(f"{s.url}（{_grade(s.grade.value, lang)}）" for s in case.sources)
     head = Group(
         Text(f"{case.id} — {title}", style="bold"),
-        Text(f"{_court(case, lang)}; {when or 'date not reported'}; reliability {case.reliability.value}", style="dim"),
+        Text(
+            sep.join((_court(case, lang), when, _w("reliability", lang, grade=_grade(case.reliability.value, lang)))),
+            style="dim",
+        ),
         Text(sources, style="dim"),
     )
     out.print(Panel(head, expand=False))
-    side = Table(_w("holding", lang), _w("engine", lang), expand=True, show_lines=True)
-    provisions = ", ".join(p + ("" if encoded(p, book) else " (not encoded)") for p in case.expected.provisions)
-    court = Group(
-        Text(case.facts),
-        Text(""),
-        Text(case.holding),
-        Text("→ ") + _outcome(run.expected, lang, book),
-        Text(f"cites: {provisions}", style="dim"),
+    side = Table(expand=True, show_lines=True)
+    for head in (_w("holding", lang), _w("engine", lang)):
+        side.add_column(head, overflow="fold", ratio=1)
+    provisions = "、".join(
+        _refs([p], book, lang) + ("" if encoded(p, book) else _w("not_encoded", lang)) for p in case.expected.provisions
     )
-    engine_lines = [Text("→ ") + _outcome(run.actual, lang, book)]
-    engine_lines += [Text(f"• {r.rule} ({', '.join(r.cite)})") for r in run.deciding]
-    engine_lines += [Text(f"? {q}", style="magenta") for q in run.evaluation.questions[:8]]
-    engine_lines.append(Text(f"law as of: {', '.join(d.isoformat() for d in run.law_dates)}", style="dim"))
-    side.add_row(court, Group(*engine_lines))
+    court = Doc().add(case.facts).gap().add(case.holding)
+    court.add(Text("→ ") + _outcome(run.expected, lang, book))
+    court.add(f"{_w('cites', lang)}{colon}{provisions}", style="dim")
+    engine = Doc().add(Text("→ ") + _outcome(run.actual, lang, book))
+    for r in run.deciding:
+        cites = _refs(r.cite, book, lang)
+        engine.add(
+            f"• {r.title_zh}（{cites}）" if lang == "zh" else f"• {r.title_en} ({cites}) [{r.rule}]", hanging="  "
+        )
+    words = Words(default_wording(), lang)
+    for q in run.evaluation.questions[:8]:
+        engine.add(f"? {words.question(q)}", hanging="  ", style="magenta")
+    law = ("、" if lang == "zh" else ", ").join(show_date(d, lang) for d in run.law_dates)
+    engine.add(f"{_w('law_as_of', lang)}{colon}{law}", style="dim")
+    side.add_row(court, engine)
     out.print(side)
-    verdict = Text("agrees" if run.agrees else run.reason(), style="green" if run.agrees else "bold red")
+    verdict = Text(
+        _w("agrees", lang) if run.agrees else _why(run, lang, book), style="green" if run.agrees else "bold red"
+    )
     out.print(verdict)
     if case.uncertain:
-        out.print(Text(f"uncertain: {case.uncertain}", style="yellow"))
+        out.print(Text(f"{_w('uncertain', lang)}{colon}{case.uncertain}", style="yellow"))
     for group in case.implied:
-        out.print(Text(f"implied: {', '.join(group.facts)} — {group.because}", style="dim"))
-    out.print(Renderer(book.instruments, book.vocabulary, lang).render(decision))
+        facts = ("、" if lang == "zh" else ", ").join(words.fact(p) if lang == "zh" else p for p in group.facts)
+        out.print(Text(f"{_w('implied_one', lang)}{colon}{facts} — {group.because}", style="dim"))
+    out.print(mediator_view(book, decision, run.evaluation.scenario, lang, full=full))
+
+
+# Source grades (case files: A best, D worst) as Chinese documents grade: 甲乙丙丁.
+GRADES_ZH = {"A": "甲", "B": "乙", "C": "丙", "D": "丁"}
+
+
+def _grade(grade: str, lang: str) -> str:
+    return GRADES_ZH.get(grade, grade) if lang == "zh" else grade
+
+
+def _case_day(value: Any, lang: str) -> str:
+    """A case's date as reported: a day, or only a year or month (2024, 2024-06)."""
+    if isinstance(value, dt.date):
+        return show_date(value, lang)
+    text = str(value)
+    if lang != "zh":
+        return text
+    parts = text.split("-")
+    return "".join(f"{int(p)}{unit}" for p, unit in zip(parts, ("年", "月", "日"), strict=False))
 
 
 def _print_whatifs(out: Console, results: list[WhatIf], lang: str, as_json: bool, book: RuleBook) -> int:
     if as_json:
         print(json.dumps([_whatif_json(w) for w in results], ensure_ascii=False, indent=2))
     else:
-        heads = [_w(k, lang) for k in ("expected", "before", "after", "agree")]
-        table = Table("id", *heads, title="what-if")
+        table = Table(title=_w("whatif", lang), title_justify="left")
+        table.add_column(_w("id", lang), no_wrap=True)
+        for key in ("expected", "before", "after", "agree"):
+            table.add_column(_w(key, lang), overflow="fold")
         for w in results:
             table.add_row(
                 w.after.case.id,
@@ -308,10 +481,14 @@ def _print_whatifs(out: Console, results: list[WhatIf], lang: str, as_json: bool
             )
         out.print(table)
         changed = sum(w.outcome_changed for w in results)
-        out.print(Text(f"outcome changed in {changed} of {len(results)} case(s)", style="bold"))
+        out.print(Text(_w("changed", lang, n=changed, of=len(results)), style="bold"))
         if len(results) == 1:
-            lines = [Text(c.line()) for c in results[0].changes] or [Text("no conclusion changed")]
-            out.print(Panel(Group(*lines), title=_w("changes", lang), title_align="left"))
+            doc = Doc()
+            for c in results[0].changes:
+                doc.add(_change_text(c, book, lang), hanging="  ")
+            if not results[0].changes:
+                doc.add(_w("nothing_changed", lang))
+            out.print(Panel(doc, title=_w("changes", lang), title_align="left"))
     worst = any(w.after.counted and not w.after.agrees for w in results)
     return EXIT_DISAGREE if worst else EXIT_AGREE
 

@@ -50,6 +50,8 @@ class YesNoLabel(Label):
 
 class FactWording(_Strict):
     kind: Kind
+    label: Label | None = None  # a short name for the fact in decisions and reports (default: the question)
+    unit: Label | None = None  # a number's unit (元, 小时, 日)
     zh: str = Field(min_length=1)
     en: str = Field(min_length=1)
     help_zh: str = Field(min_length=1)
@@ -62,6 +64,12 @@ class FactWording(_Strict):
 
     def help(self, lang: str) -> str:
         return self.help_zh if lang == "zh" else self.help_en
+
+    def name(self, lang: str) -> str:
+        """The fact's short name: its label, else its question without the question mark."""
+        if self.label is not None:
+            return self.label(lang)
+        return self.text(lang).rstrip("？?")
 
 
 class Keywords(_Strict):
@@ -99,21 +107,36 @@ class Wording(_Strict):
     yes_no: dict[Literal["yes", "no"], YesNoLabel]
     dispute: DisputeWording
     interface: dict[str, Label]
+    # A case's order: stages, each a list of sections ("item") or facts ("purchase.date").
+    order: tuple[dict[str, tuple[str, ...]], ...] = ()
     facts: dict[str, FactWording]
 
     def ui(self, key: str, lang: str) -> str:
         return self.interface[key](lang)
 
+    def stage_ranks(self) -> dict[str, int]:
+        """Each listed fact path, and each listed section as ``"section."``, with its stage's
+        place in the order; a fact is placed by its own path first, then by its section."""
+        ranks: dict[str, int] = {}
+        for rank, stage in enumerate(self.order):
+            for members in stage.values():
+                ranks.update({(m if "." in m else f"{m}."): rank for m in members})
+        return ranks
+
+    def stage_names(self) -> tuple[str, ...]:
+        return tuple(name for stage in self.order for name in stage)
+
     def help_line(self, fact: str, lang: str, book: RuleBook) -> str:
         """The help text followed by its citations, written the way ``lang`` cites law."""
         entry = self.facts[fact]
-        cites = "; ".join(_cite(ref, book, lang) for ref in entry.cite)
+        cites = ("、" if lang == "zh" else "; ").join(_cite(ref, book, lang) for ref in entry.cite)
+        if lang == "zh":
+            return f"{entry.help(lang).rstrip('。')}（{cites}）。"
         return f"{entry.help(lang)} ({cites})"
 
 
 def _cite(ref: str, book: RuleBook, lang: str) -> str:
-    inst = book.instruments.get(ref.split(" ")[0])
-    return cite_text(ref, inst.short_zh, inst.short_en, lang) if inst else ref
+    return cite_text(ref, book.instruments.get(ref.split(" ")[0]), lang)
 
 
 _INTERFACE_KEYS = frozenset(
@@ -137,6 +160,7 @@ _INTERFACE_KEYS = frozenset(
         "presumed",
         "reading",
         "saved",
+        "depends_on",
         "format_date",
         "format_moment",
         "format_number",
@@ -190,10 +214,25 @@ def _check(wording: Wording, source: str) -> None:
     absent = sorted(_INTERFACE_KEYS - set(wording.interface))
     if absent:
         raise WordingError(f"{source}: interface words missing: {', '.join(absent)}")
+    _check_order(wording, source)
     for path, value in wording.dispute.records.items():
         spec = FACTS.get(path)
         if spec is None or (spec.kind == "bool") != isinstance(value, bool):
             raise WordingError(f"{source}: dispute.records: {path}: not a fact, or {value!r} does not fit it")
+
+
+def _check_order(wording: Wording, source: str) -> None:
+    sections = {p.partition(".")[0] for p in wording.facts}
+    seen: set[str] = set()
+    for stage in wording.order:
+        if len(stage) != 1:
+            raise WordingError(f"{source}: order: each stage is one 'name: [sections or facts]', got {stage}")
+        for member in next(iter(stage.values())):
+            if member not in wording.facts and member not in sections:
+                raise WordingError(f"{source}: order: {member!r} is neither a section nor a fact")
+            if member in seen:
+                raise WordingError(f"{source}: order: {member!r} is placed twice")
+            seen.add(member)
 
 
 def _check_fact(path: str, entry: FactWording, source: str) -> None:

@@ -239,7 +239,9 @@ def test_cli_exit_code_1_for_breaches_0_for_compliant(tmp_path, capsys):
     bad.write_text(json.dumps(PLAIN_BAG), encoding="utf-8")
     assert main(["audit", str(good), "--as-of", "2024-08-01"]) == 0
     assert main(["audit", str(bad), "--as-of", "2024-08-01", "--lang", "zh"]) == 1
-    assert "《消法》第五十六条第一款第（八）项" in capsys.readouterr().out
+    out = "".join(line.strip() for line in capsys.readouterr().out.splitlines())  # lines joined back
+    assert "《消费者权益保护法》第五十六条第一款第（八）项" in out and "《消法》" not in out
+    assert "bag-1：存在违规（适用2024年8月1日施行的规定）" in out
 
 
 def test_cli_missing_file_is_one_line_exit_2(tmp_path, capsys):

@@ -4,8 +4,11 @@ Questions come from the rule book, never from a fixed questionnaire. For a parti
 
 - The *open* facts are the unknown facts read by an outcome rule (scope, right, intact, burden
   of proof; not consequences) whose status is still undetermined, plus the purchase date while
-  it alone could pick the version of the law. Facts answered "unknown" or "disputed" (``skip``),
-  facts filled by a burden-of-proof presumption, and derived facts are not asked.
+  it alone could pick the version of the law. Facts filled by a burden-of-proof presumption and
+  derived facts are not asked. Facts answered "unknown" (``skip``) are not asked again but stay
+  open: the others are probed as if they will be known, so that the interview goes on and ends
+  with the facts the outcome depends on; a fact answered "disputed" is left to the burden of
+  proof once the dispute is recorded.
 - Each open fact is tried with a few *probe* answers: one value of a yes/no or choice fact per
   class of values that no outcome rule tells apart; for a number, both sides of every threshold a
   rule compares it with (or the fewest days that would make a period met, and one fewer); for a
@@ -25,16 +28,19 @@ Questions come from the rule book, never from a fixed questionnaire. For a parti
   shallower one exists, and facts that cannot touch the legal variable the outcome waits on
   (``scope`` while it is open, else ``right``) are not probed at depths 0-2.
 
-*Most decisive first*: questions are ordered by (1) stage — the purchase date first while it may
-change the law that applies; then, once a dispute is open, its evidence (facts only the
-burden-of-proof rules read), which settles every disputed fact at once; then the rest, with the
-evidence of a dispute last while none is open, so the condition of the goods is asked before the
-evidence about it; (2) depth; (3) how many other answers the witness assumes; (4) the share of
-probe answers that change the outcome (a question every answer of which settles the case comes
-first); (5) how many undecided rules read the fact; (6) the order of facts in the scenario.
+*A case's order, most decisive first within it*: questions are ordered by (1) stage — the
+purchase date first while it may change the law that applies; then the stages of
+``questions.yaml`` (``order``: the sale and its dates, the goods, what the seller objects to, the
+listing and exclusions, the condition of the goods, the evidence of a dispute, money), except
+that once a dispute is open its evidence (facts only the burden-of-proof rules read) comes right
+before the rest of the condition, since it settles every disputed fact at once; (2) depth; (3) how
+many other answers the witness assumes; (4) the share of probe answers that change the outcome (a
+question every answer of which settles the case comes first); (5) how many undecided rules read
+the fact; (6) the order of facts in the scenario.
 
 An outcome decided without any presumption cannot change as more facts become known (Kleene's
 logic is monotone; ``tests/test_properties.py`` checks it), so such a scenario is settled at
+once. A presumption can be overturned by evidence, so then the open facts are still probed.
 
 The package is split by concern: :mod:`.shape` (the rule book seen from the facts), :mod:`.probes`
 (trying answers), :mod:`.relevance` (choosing and ordering questions), :mod:`.wording` (a question

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
@@ -13,6 +14,7 @@ from ..facts import FACTS
 from ..inputs import InputError, closest
 from ..questions import Wording
 from ..scenario import Scenario
+from .dates import DateProblem, read_typed_date
 
 
 class Special(StrEnum):
@@ -20,12 +22,23 @@ class Special(StrEnum):
 
     UNKNOWN = "unknown"
     DISPUTED = "disputed"
+    NOT_GIVEN = "not_given"  # an answers file that does not hold the fact: unknown for now, not saved
 
 
-def parse_answer(wording: Wording, fact: str, answer: object) -> object:
+class AnswerError(InputError):
+    """An answer that does not fit its fact: ``str()`` names the fact and says why in English
+    (for files and logs); ``zh`` says the same in Chinese for a session held in Chinese."""
+
+    def __init__(self, fact: str, en: str, zh: str) -> None:
+        super().__init__(en, fact)
+        self.zh = zh
+
+
+def parse_answer(wording: Wording, fact: str, answer: object, reference: dt.date | None = None) -> object:
     """An answer as typed or read from a file -> the fact's value, or a :class:`Special` answer.
 
-    Raises :class:`InputError` naming the fact when the answer does not fit it."""
+    ``reference``: the purchase date, which gives a date typed without a year (``8月20日``) its
+    year. Raises :class:`AnswerError` naming the fact when the answer does not fit it."""
     if isinstance(answer, Special):
         return answer
     if isinstance(answer, str):
@@ -33,7 +46,7 @@ def parse_answer(wording: Wording, fact: str, answer: object) -> object:
         if keyword in ("unknown", "disputed"):
             return Special(keyword)
         if keyword is not None:
-            raise InputError(f"{answer!r} is a command, not an answer", fact)
+            raise AnswerError(fact, f"{answer!r} is a command, not an answer", f"“{answer}”是命令，不是回答")
     kind = FACTS[fact].kind
     if answer is None:
         return Special.UNKNOWN
@@ -44,52 +57,77 @@ def parse_answer(wording: Wording, fact: str, answer: object) -> object:
     if kind == "number":
         return _number(fact, answer)
     if kind in ("date", "moment"):
-        return _date(fact, answer)
+        return _date(fact, answer, None if fact == "purchase.date" else reference)
     if not isinstance(answer, str):
-        raise InputError(f"expected text, got {answer!r:.60}", fact)
+        raise AnswerError(fact, f"expected text, got {answer!r:.60}", "请填写文字")
     return answer.strip()
 
 
 def _yes_no(wording: Wording, fact: str, answer: object) -> bool:
     if isinstance(answer, bool):
         return answer
-    text = str(answer).strip().casefold()
+    text = unicodedata.normalize("NFKC", str(answer)).strip().casefold()
     for position, key in enumerate(("yes", "no"), start=1):
         label = wording.yes_no[key]
         if text in {w.casefold() for w in (*label.words, label.zh, label.en, str(position))}:
             return key == "yes"
-    raise InputError(f"{wording.ui('bad_yes_no', 'en')}, got {answer!r:.60}", fact)
+    raise AnswerError(
+        fact,
+        f"{wording.ui('bad_yes_no', 'en')}, got {answer!r:.60}",
+        f"{wording.ui('bad_yes_no', 'zh')}（1. 是  2. 否）",
+    )
 
 
 def _choice(wording: Wording, fact: str, answer: object) -> str:
     values = FACTS[fact].values
-    text = str(answer).strip()
+    text = unicodedata.normalize("NFKC", str(answer)).strip()
     if text.isdigit() and 1 <= int(text) <= len(values):
         return values[int(text) - 1]
     labels = wording.facts[fact].choices
     for value in values:
-        if text.casefold() in {value.casefold(), labels[value].zh.casefold(), labels[value].en.casefold()}:
+        if _same(text) in {_same(value), _same(labels[value].zh), _same(labels[value].en)}:
             return value
-    hint = closest(text, list(values))
-    suggestion = f"; did you mean {hint!r}?" if hint else f"; allowed: {', '.join(values)}"
-    raise InputError(f"{text!r:.60} is not one of the choices{suggestion}", fact)
+    by_label = {labels[v].en: v for v in values} | {labels[v].zh: v for v in values} | {v: v for v in values}
+    hint = closest(text, list(by_label))
+    numbered = list(enumerate(values, start=1))
+    listed = {
+        lang: sep.join(f"{i}. {labels[v](lang)}" for i, v in numbered) for lang, sep in (("en", "; "), ("zh", "；"))
+    }
+    if hint is not None:
+        value = by_label[hint]
+        en = f"{text!r:.60} is not one of the choices; did you mean {labels[value].en!r}?"
+        zh = f"“{text:.60}”不是可选的回答；是不是“{labels[value].zh}”？"
+    else:
+        en = f"{text!r:.60} is not one of the choices: {listed['en']}"
+        zh = f"“{text:.60}”不是可选的回答，可选：{listed['zh']}"
+    raise AnswerError(fact, en, zh)
+
+
+def _same(text: str) -> str:
+    """Text as compared with labels: full-width forms folded (（ and (), case ignored."""
+    return unicodedata.normalize("NFKC", text).strip().casefold()
 
 
 _INTEGER = re.compile(r"[+-]?\d+")
+_UNITS = ("元", "块", "小时", "个小时", "天", "日", "个")
 
 
 def _number(fact: str, answer: object) -> object:
     if isinstance(answer, bool) or not isinstance(answer, int | float | Decimal | str):
-        raise InputError(f"expected a number, got {answer!r:.60}", fact)
+        raise AnswerError(fact, f"expected a number, got {answer!r:.60}", "请填写数字")
     if not isinstance(answer, str):
         return answer
-    text = answer.strip().replace(",", "").removeprefix("¥").removesuffix("元")
+    text = unicodedata.normalize("NFKC", answer).strip().replace(",", "").removeprefix("¥").removeprefix("￥")
+    for unit in sorted(_UNITS, key=len, reverse=True):
+        text = text.removesuffix(unit).strip()
     if _INTEGER.fullmatch(text):
         return int(text)
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise InputError(f"expected a number, got {answer!r:.60}", fact) from None
+        raise AnswerError(
+            fact, f"expected a number, got {answer!r:.60}", f"“{answer:.60}”不是数字，请填写数字"
+        ) from None
     return _fitting_number(fact, number)
 
 
@@ -106,9 +144,17 @@ def _fitting_number(fact: str, number: Decimal) -> object:
     return float(number)  # let the scenario's own validation name the problem
 
 
-def _date(fact: str, answer: object) -> object:
+_ISO_WITH_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})", re.ASCII)
+
+
+def _date(fact: str, answer: object, reference: dt.date | None) -> object:
     if isinstance(answer, dt.date):
         return answer
     if not isinstance(answer, str):
-        raise InputError(f"expected a date as YYYY-MM-DD, got {answer!r:.60}", fact)
-    return answer.strip()
+        raise AnswerError(fact, f"expected a date as YYYY-MM-DD, got {answer!r:.60}", "请按 2024-01-12 的格式填写日期")
+    if _ISO_WITH_OFFSET.fullmatch(answer.strip()):
+        return answer.strip()  # a moment with its time zone: the scenario converts it to China time
+    try:
+        return read_typed_date(answer, reference)
+    except DateProblem as problem:
+        raise AnswerError(fact, problem.en, problem.zh) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,7 @@ class Ctx:
     as_of: dt.date | None
     readings: Readings
     skip: frozenset[str]
+    stages: Mapping[str, int]  # fact path or "section." -> its place in a case's order
 
     def outcome(self, scenario: Scenario) -> str:
         return outcome_of(self.book, scenario, as_of=self.as_of, readings=self.readings)

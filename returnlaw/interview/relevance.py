@@ -73,10 +73,7 @@ def _open_facts(ctx: Ctx, scenario: Scenario, evaluations: Sequence[Evaluation])
     return {
         path: len(rules)
         for path, rules in sorted(readers.items(), key=lambda item: ctx.shape.order[item[0]])
-        if FACTS[path].get(scenario) is None
-        and not FACTS[path].derived
-        and path not in ctx.skip
-        and path not in presumed
+        if FACTS[path].get(scenario) is None and not FACTS[path].derived and path not in presumed
     }
 
 
@@ -180,14 +177,19 @@ def findings(ctx: Ctx, scenario: Scenario, limit: int | None = None) -> list[Fin
     current = ctx.outcome(scenario)
     if current != UNDETERMINED and not any(ev.presumed for ev in evaluations):
         return []  # decided without presumptions: more facts can only confirm it
-    open_facts = _open_facts(ctx, scenario, evaluations)
+    dispute_open = any(FACTS[p].get(scenario) is not None for p in ctx.shape.evidence)
+    # A fact answered "unknown" stays open: it is never asked again, but the others are probed
+    # as if it will be known, so one "unknown" does not end the interview. Once a dispute is
+    # open, a fact the burden of proof can fill is left to it instead.
+    decided_by_burden = ctx.skip & ctx.shape.presumable if dispute_open else frozenset()
+    open_facts = {p: n for p, n in _open_facts(ctx, scenario, evaluations).items() if p not in decided_by_burden}
     alone = _alone(ctx, scenario, evaluations, current)
     search = _Search(ctx, scenario, open_facts, current)
-    dispute_open = any(FACTS[p].get(scenario) is not None for p in ctx.shape.evidence)
     found: list[Finding] = []
     done: set[str] = set()
-    for stage in range(4):
-        facts = [p for p in open_facts if _stage(ctx.shape, p, dispute_open) == stage]
+    ranked = {p: _stage(ctx, p, dispute_open) for p in open_facts if p not in ctx.skip}
+    for stage in sorted(set(ranked.values())):
+        facts = [p for p in ranked if ranked[p] == stage]
         for depth in range(5):
             todo = [p for p in facts if p not in done and _may_settle(ctx.shape, p, depth, alone)]
             tier = [f for p in todo if (f := search.find(p, depth)) is not None]
@@ -247,20 +249,27 @@ def _depends(ev: Evaluation, target: str, presumable: frozenset[str]) -> set[str
     return groups
 
 
-def _stage(shape: Shape, path: str, dispute_open: bool) -> int:
-    """The purchase date first while it may change the law that applies; evidence of a dispute
-    next once a dispute is open (it settles the disputed facts at once), and last otherwise (the
-    condition of the goods is asked before the evidence about it)."""
+def _stage(ctx: Ctx, path: str, dispute_open: bool) -> float:
+    """A case's order (``questions.yaml``: ``order``): the purchase date first while it may change
+    the law that applies, then stage by stage. Once a dispute is open, its evidence comes just
+    before the condition of the goods (it settles the disputed facts at once); otherwise after."""
     if path == LAW_DATE:
-        return 0
-    if path not in shape.evidence:
-        return 2
-    return 1 if dispute_open else 3
+        return -1
+    if dispute_open and path in ctx.shape.evidence:
+        return ctx.stages.get("condition.", 0) - 0.5
+    return ctx.stages.get(path, ctx.stages.get(path.partition(".")[0] + ".", len(ctx.stages)))
 
 
-def context(book: RuleBook | None, as_of: dt.date | None, readings: Readings, skip: Iterable[str]) -> Ctx:
+def context(
+    book: RuleBook | None,
+    as_of: dt.date | None,
+    readings: Readings,
+    skip: Iterable[str],
+    wording: Wording | None = None,
+) -> Ctx:
     book = book or default_rulebook()
-    return Ctx(book, shape_of(book), as_of, readings, frozenset(skip))
+    stages = (wording or default_wording()).stage_ranks()
+    return Ctx(book, shape_of(book), as_of, readings, frozenset(skip), stages)
 
 
 def as_scenario(scenario: Scenario | Mapping[str, Any]) -> Scenario:
@@ -279,11 +288,13 @@ def next_questions(
 ) -> list[Question]:
     """The unknown facts whose answer could change the outcome, most decisive first.
 
-    ``skip``: facts already asked and answered "unknown" or "disputed"; they are not asked again.
+    ``skip``: facts already asked and answered "unknown" or "disputed"; they are not asked again,
+    but the others are still asked as if these will be known (an answer that matters only once
+    they are known is still worth having).
     ``limit``: stop after this many (the search goes tier by tier, so ``limit=1`` is much cheaper).
     Empty when the outcome is settled, or when nothing that could be asked would change it."""
-    ctx = context(book, as_of, readings, skip)
     wording = wording or default_wording()
+    ctx = context(book, as_of, readings, skip, wording)
     return [question_for(f, wording, ctx.book) for f in findings(ctx, as_scenario(scenario), limit)]
 
 

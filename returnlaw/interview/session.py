@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,12 +14,13 @@ from pydantic import BaseModel, ConfigDict
 from ..api import default_rulebook
 from ..evaluator import Evaluation, evaluate
 from ..facts import FACTS
+from ..i18n import zh_date
 from ..inputs import InputError, closest, parse_scenario
 from ..questions import Wording, default_wording
 from ..readings import DEFAULT_READINGS, Readings
 from ..rulebook import RuleBook
 from ..scenario import Scenario
-from .answers import Special, parse_answer
+from .answers import AnswerError, Special, parse_answer
 from .relevance import is_settled, next_questions
 from .shape import shape_of
 from .wording import Question
@@ -61,11 +63,16 @@ class Interview:
         as_of: dt.date | None = None,
         readings: Readings = DEFAULT_READINGS,
         wording: Wording | None = None,
+        ask_unknown_again: bool = False,
     ) -> None:
+        """``start``: the facts known so far; a fact given as null (``is_operator: null``) was
+        answered "unknown" in an earlier session and is not asked again unless
+        ``ask_unknown_again``."""
         self.book = book or default_rulebook()
         self.wording = wording or default_wording()
         self.as_of, self.readings = as_of, readings
         self._base = scenario_data(start) if isinstance(start, Scenario) else copy.deepcopy(dict(start or {}))
+        self._unknown_before = frozenset() if ask_unknown_again else unknown_facts(self._base)
         self._steps: list[Step] = []
         self._scenario = parse_scenario(copy.deepcopy(self._base))
 
@@ -79,9 +86,18 @@ class Interview:
 
     @property
     def skip(self) -> frozenset[str]:
-        """Facts whose latest answer is "unknown" or "disputed": asked once, never again."""
-        latest = {s.fact: s.answer for s in self._steps}
+        """Facts whose latest answer is "unknown" or "disputed" (in this session or, given as
+        null, in the starting scenario): asked once, never again."""
+        latest: dict[str, object] = dict.fromkeys(self._unknown_before, Special.UNKNOWN)
+        latest.update((s.fact, s.answer) for s in self._steps)
         return frozenset(fact for fact, answer in latest.items() if isinstance(answer, Special))
+
+    def pending(self) -> list[Question]:
+        """The facts the outcome still depends on, asked or not: when nothing is left to ask,
+        these are the facts answered "unknown" that could still change it."""
+        return next_questions(
+            self._scenario, as_of=self.as_of, readings=self.readings, book=self.book, wording=self.wording
+        )
 
     def evaluation(self) -> Evaluation:
         return evaluate(self.book, self._scenario, as_of=self.as_of, readings=self.readings)
@@ -117,10 +133,15 @@ class Interview:
         if spec is None or spec.derived:
             hint = closest(fact, [p for p, s in FACTS.items() if not s.derived])
             raise InputError("not a fact the interview can ask" + (f"; did you mean {hint!r}?" if hint else ""), fact)
-        value = parse_answer(self.wording, fact, answer)
+        value = parse_answer(self.wording, fact, answer, self._scenario.purchase.date)
         recorded = self._dispute_records(fact) if value is Special.DISPUTED else ()
         step = Step(fact, value, recorded)
-        self._scenario = self._build([*self._steps, step])
+        try:
+            self._scenario = self._build([*self._steps, step])
+        except AnswerError:
+            raise
+        except InputError as err:
+            raise contradiction(self.wording, fact, err) from None
         self._steps.append(step)
         return step
 
@@ -131,7 +152,7 @@ class Interview:
         for fact, answer in answers.items():
             if FACTS.get(fact) is None or FACTS[fact].derived:
                 raise InputError("not a fact the interview can ask", fact)
-            value = parse_answer(self.wording, fact, answer)
+            value = parse_answer(self.wording, fact, answer, _purchase_date(self._scenario, answers, self.wording))
             steps.append(Step(fact, value, self._dispute_records(fact) if value is Special.DISPUTED else ()))
         return self._build(steps)
 
@@ -166,8 +187,16 @@ class Interview:
         )
 
     def data(self) -> dict[str, Any]:
-        """The scenario built so far, as plain data (for ``--save``)."""
-        return scenario_data(self._scenario)
+        """The scenario built so far, as plain data (for ``--save``); a fact answered "unknown"
+        or "disputed" and still unknown is kept as null, so that a resumed interview does not
+        ask it again."""
+        data = scenario_data(self._scenario)
+        latest = {s.fact: s.answer for s in self._steps}
+        for path in sorted(self.skip, key=list(FACTS).index):
+            if FACTS[path].get(self._scenario) is None and latest.get(path) is not Special.NOT_GIVEN:
+                section, _, name = path.partition(".")
+                data.setdefault(section, {})[name] = None
+        return data
 
     def _dispute_records(self, fact: str) -> tuple[tuple[str, object], ...]:
         if not self.presumable(fact):
@@ -225,6 +254,49 @@ def _put(data: dict[str, Any], path: str, value: object) -> None:
     if not isinstance(part, dict):
         raise InputError(f"expected a mapping of fields, got {type(part).__name__}", section)
     part[name] = value
+
+
+_BEFORE = re.compile(r"is before (?P<other>[a-z_]+\.[a-z_]+) \((?P<day>[^)]*)\)")
+_AT_LEAST = re.compile(r"must be at least (?P<n>\d+)")
+
+
+def contradiction(wording: Wording, fact: str, err: InputError) -> AnswerError:
+    """An answer the scenario refused (a date out of order, a bound), said in both languages."""
+    message = str(err).removeprefix(f"{err.field}: ") if err.field else str(err)
+    before, at_least = _BEFORE.search(message), _AT_LEAST.search(message)
+    if before is not None and before["other"] in wording.facts:
+        other = wording.facts[before["other"]].name("zh")
+        zh = f"{wording.facts[fact].name('zh')}不能早于{other}（{zh_date(before['day'])}）"
+    elif "in the future" in message:
+        zh = "这个日期晚于今天"
+    elif at_least is not None:
+        zh = f"不能小于{at_least['n']}"
+    else:
+        zh = "这个回答与已记录的事实不符"
+    return AnswerError(err.field or fact, message, zh)
+
+
+def _purchase_date(scenario: Scenario, answers: Mapping[str, object], wording: Wording) -> dt.date | None:
+    """The purchase date for reading dates typed without a year: known, or among the answers."""
+    if scenario.purchase.date is not None:
+        return scenario.purchase.date
+    given = answers.get("purchase.date")
+    try:
+        value = parse_answer(wording, "purchase.date", given) if given is not None else None
+        return dt.date.fromisoformat(str(value)) if isinstance(value, str) else value  # type: ignore[return-value]
+    except (InputError, ValueError):
+        return None
+
+
+def unknown_facts(data: Mapping[str, Any]) -> frozenset[str]:
+    """The facts given as null in scenario data: answered "unknown" in an earlier session."""
+    return frozenset(
+        f"{section}.{name}"
+        for section, part in data.items()
+        if isinstance(part, Mapping)
+        for name, value in part.items()
+        if value is None and f"{section}.{name}" in FACTS and not FACTS[f"{section}.{name}"].derived
+    )
 
 
 def scenario_data(scenario: Scenario) -> dict[str, Any]:
