@@ -22,6 +22,7 @@ import random
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -45,7 +46,7 @@ class Mutant:
     description: str
     path: Path_ = ()
     replace: Callable[[Any], Any] | None = None
-    default_readings: Mapping[str, str] | None = None
+    default_readings: Mapping[str, Any] | None = None
     about: str | None = None  # the rule id, provision or instrument changed (checks about it run first)
 
     def apply(self, documents: Mapping[str, Any]) -> dict[str, Any]:
@@ -269,7 +270,7 @@ def _fact_mutants(m: Callable[..., Mutant], node: Mapping[str, Any]) -> Iterator
     spec = FACTS.get(fact)
     op = next((k for k in node if k != "fact"), None)
     value = node.get(op) if op else None
-    domain = list(spec.values) if spec is not None and spec.kind == "enum" else []
+    domain = list(spec.values) if spec is not None and spec.kind in ("enum", "set") else []
     small = 0 < len(domain) <= SMALL
     if op == "is":
         yield m("flip", f"{fact} is {value} -> {not value}", lambda n: {"fact": n["fact"], "is": not n["is"]})
@@ -300,6 +301,12 @@ def _fact_mutants(m: Callable[..., Mutant], node: Mapping[str, Any]) -> Iterator
                         f"{v} added to {fact} {op}",
                         lambda n, o=op, v=v: {"fact": n["fact"], o: [*n[o], v]},
                     )
+    elif op == "contains" and small:  # a member of a set fact
+        for v in domain:
+            if v != value:
+                yield m(
+                    "other_value", f"{fact} contains {value} -> {v}", lambda n, v=v: {"fact": n["fact"], "contains": v}
+                )
     elif op in ORDER_FLIP:
         flipped = ORDER_FLIP[op]
         yield m("strictness", f"{fact} {op} -> {flipped}", lambda n, o=op, f=flipped: {"fact": n["fact"], f: n[o]})
@@ -355,21 +362,28 @@ def _conclusion_mutants(file: str, rid: str, path: Path_, then: Any, vocabulary:
 
 
 def _reading_defaults() -> list[Mutant]:
+    """Each reading's default swapped for each other value (a choice) or moved by one (a number)."""
     out = []
     for name in READING_NAMES:
         default = getattr(Readings(), name)
-        for member in Readings.model_fields[name].annotation:  # type: ignore[union-attr]
-            if member != default:
-                out.append(
-                    Mutant(
-                        id=f"readings:{name}:default:{member.value}",
-                        operator="reading_default",
-                        file=None,
-                        rule=None,
-                        description=f"the default reading {name} is {member.value} instead of {default.value}",
-                        default_readings={name: member.value},
-                    )
+        if isinstance(default, Enum):
+            others = [m.value for m in type(default) if m != default]
+        elif isinstance(default, int | float) and not isinstance(default, bool):
+            others = [default - 1, default + 1]
+        else:
+            continue
+        shown = getattr(default, "value", default)
+        for value in others:
+            out.append(
+                Mutant(
+                    id=f"readings:{name}:default:{value}",
+                    operator="reading_default",
+                    file=None,
+                    rule=None,
+                    description=f"the default reading {name} is {value} instead of {shown}",
+                    default_readings={name: value},
                 )
+            )
     return out
 
 
