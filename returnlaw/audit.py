@@ -28,7 +28,7 @@ from .decision import CitationOut, Decision
 from .evaluator import evaluate
 from .inputs import InputError, explain, parse_scenario
 from .rulebook import RuleBook, Warning
-from .scenario import Category, Channel, Nature, Promise, Subject, Trigger
+from .scenario import Category, Channel, Nature, Promise, Subject, Trigger, parse_day
 
 PENALTY_PREFIX = "penalty_"  # vocabulary convention: a warning that names the penalty provision engaged
 
@@ -108,6 +108,8 @@ class ProductListing(_Model):
     marking: Marking | None = None
     confirmation: Confirmation | None = None
     promise: Promise | None = None
+
+    _day = field_validator("as_of", mode="before")(parse_day)  # YYYY-MM-DD text, never a number
 
     @field_validator("channel")
     @classmethod

@@ -44,6 +44,28 @@ def _positive(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    if not (text.isdigit() and 1 <= int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    return int(text)
+
+
+def _count(text: str) -> int:
+    if not (text.isdigit() and int(text) <= 64):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 0 to 64")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < 86400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (more than 0, less than 86400)")
+    return value
+
+
 def register(sub: Any) -> dict[str, Handler]:
     audit = sub.add_parser("audit", help="audit product listings for breaches of the return law")
     audit.add_argument("file", help="a listing (JSON/YAML), a list of listings, or JSON Lines (.jsonl)")
@@ -69,10 +91,19 @@ def register(sub: Any) -> dict[str, Handler]:
 
     serve = sub.add_parser("serve", help="run the HTTP service (needs returnlaw[server])")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--max-body", type=_positive, default=None, help="largest request body in bytes")
-    serve.add_argument("--body-timeout", type=float, default=30.0, help="seconds a client may stall mid-body")
+    serve.add_argument("--port", type=_port, default=8000)
     serve.add_argument("--rules-dir", help="use rule files from this folder")
+    limits = serve.add_argument_group("limits (see docs/platform.md)")
+    limits.add_argument("--max-body", type=_positive, default=None, help="largest request body in bytes (1000000)")
+    limits.add_argument("--body-timeout", type=_seconds, default=None, help="seconds for a whole body (30)")
+    limits.add_argument("--header-timeout", type=_seconds, default=None, help="seconds for a request's headers (10)")
+    limits.add_argument("--keep-alive", type=_seconds, default=None, help="seconds an idle connection stays open (5)")
+    limits.add_argument("--concurrency", type=_positive, default=None, help="requests in progress before 503 (32)")
+    limits.add_argument("--max-connections", type=_positive, default=None, help="open connections (512)")
+    limits.add_argument("--threads", type=_positive, default=None, help="worker threads for deciding (8)")
+    limits.add_argument(
+        "--processes", type=_count, default=None, help="worker processes reading bodies (2; 0: in threads)"
+    )
     return {"audit": cmd_audit, "batch": cmd_batch, "serve": cmd_serve}
 
 
@@ -197,10 +228,17 @@ def cmd_serve(args: argparse.Namespace, out: Console) -> int:
         import uvicorn
 
         from .server import create_app
+        from .server_limits import Limits, listen, uvicorn_config
     except ModuleNotFoundError as err:
         raise InputError(f"the HTTP service needs {err.name}: pip install 'returnlaw[server]'") from None
-    options = {} if args.max_body is None else {"max_body": args.max_body}
-    app = create_app(rules_dir=args.rules_dir, body_timeout=args.body_timeout, **options)
+    names = ("max_body", "body_timeout", "header_timeout", "keep_alive", "concurrency", "max_connections")
+    names += ("threads", "processes")
+    limits = Limits(**{name: getattr(args, name) for name in names if getattr(args, name) is not None})
+    try:
+        sock = listen(args.host, args.port)
+    except OSError as err:
+        raise InputError(str(err)) from None
+    app = create_app(rules_dir=args.rules_dir, limits=limits)
     out.print(f"returnlaw: serving on http://{args.host}:{args.port} (OpenAPI at /docs)")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.Server(uvicorn_config(app, limits)).run(sockets=[sock])
     return EXIT_OK

@@ -44,9 +44,9 @@ def _worded(item: Mapping[str, Any], root: type[BaseModel] | None) -> Problem | 
         line["ctx"] = item["ctx"]
     try:
         one = ValidationError.from_exception_data(root.__name__, [line])  # type: ignore[list-item]
-    except (KeyError, TypeError, ValueError):  # an error type pydantic cannot rebuild: keep its message
-        return None
-    err = explain(one, root=root)
+        err = explain(one, root=root)
+    except (KeyError, TypeError, ValueError, OverflowError, RecursionError):
+        return None  # an error pydantic cannot rebuild, or an input too odd to show: keep pydantic's message
     reason = str(err).removeprefix(f"{err.field}: ") if err.field else str(err)
     return Problem(field=err.field, reason=reason)
 

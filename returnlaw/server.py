@@ -1,16 +1,21 @@
 """The HTTP service (extra ``server``): decide scenarios, audit listings and timelines, read the rules.
 
 The request and response bodies are the library's own pydantic models, so the OpenAPI document
-(``/openapi.json``, ``/docs``) is generated from the same definitions the Python API validates with.
-Every error is JSON of one shape, ``{"error": {"status", "errors": [{"field", "reason"}]}}``:
-422 for bad input (each problem with its dotted field), 413 for a body over the size limit
-(checked before the body is read), 415 for a body that is not sent as JSON, 404 for an unknown rule.
+(``/openapi.json``, ``/docs``) is generated from the same definitions the Python API validates with;
+``server_contract`` adds what pydantic cannot say (limits, labels, error examples) and versions it.
+Errors have one JSON shape (``server_errors``); limits on size, time and concurrency are in
+``server_limits``.
+
+The event loop only moves bytes: reading a body (JSON or YAML), validating it and wording its
+problems run in a pool of worker processes (``server_bodies``), deciding in a bounded pool of worker
+threads, so one heavy request does not stall the others.
 """
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 import datetime as dt
+from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Annotated, Any
 
@@ -19,33 +24,30 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from . import server_errors as errors
 from .api import default_rulebook
 from .audit import ListingAudit, ProductListing, audit_listing
 from .decision import CitationOut, Decision, cite_out, decision_json
 from .evaluator import evaluate
-from .inputs import MAX_INPUT_BYTES, InputError, check_not_future, load_data
+from .inputs import FUTURE_TOLERANCE, InputError, check_not_future, closest
 from .loader import load_rulebook
 from .periods import CalendarCoverageError, Counting
 from .problems import Problem, problems
 from .readings import BurdenOfProof, Readings
 from .rulebook import RuleBook
 from .scenario import Scenario
-from .timeline import Timeline, TimelineAudit, audit_timeline
+from .server_bodies import BODIES, BodyReader, Checked, Day, TimelineRequest
+from .server_limits import Gate, Limits, lifespan
+from .timeline import TimelineAudit, audit_timeline
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
-
-
-class ErrorBody(BaseModel):
-    status: int
-    errors: list[Problem]
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorBody
+LATEST_TODAY = dt.date.max - FUTURE_TOLERANCE  # "today" needs room for the tolerance after it
+TODAY_DOC = (
+    "the reference day for 'in the future' (an event may lie at most one day after it) and for "
+    f"deadlines still open; default: the service's date. At most {LATEST_TODAY}."
+)
 
 
 class RuleSummary(BaseModel):
@@ -71,49 +73,46 @@ class RuleDetail(RuleSummary):
     file: str
 
 
-class TimelineRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    events: Timeline
-    scenario: Scenario | None = None
-    today: dt.date | None = None
-    as_of: dt.date | None = None
-    readings: Readings = Readings()
-
-
-# The model of each route's JSON body, for wording its problems the library's way.
-BODIES: dict[str, type[BaseModel]] = {
-    "/decide": Scenario,
-    "/audit/listing": ProductListing,
-    "/audit/timeline": TimelineRequest,
-}
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    413: {"model": ErrorResponse, "description": "request body too large"},
-    415: {"model": ErrorResponse, "description": "the body is not sent as application/json"},
-    422: {"model": ErrorResponse, "description": "invalid input: every problem with its field"},
-}
+class Health(BaseModel):
+    status: str
+    version: str
+    api_version: str
+    rules: int
 
 
 def create_app(
     *,
     rules_dir: str | None = None,
-    max_body: int = MAX_INPUT_BYTES,
-    body_timeout: float = 30.0,
+    max_body: int | None = None,
+    body_timeout: float | None = None,
+    limits: Limits | None = None,
     today: dt.date | None = None,
 ) -> Any:
-    """The ASGI application. ``body_timeout``: seconds a client may pause while sending its body.
-    ``today`` pins "now" for date checks (tests); default: the system date."""
+    """The ASGI application. ``today`` pins "now" for date checks (tests); default: the system date.
+    ``max_body`` and ``body_timeout`` override those of ``limits``."""
+    from .server_contract import API_VERSION, finish_openapi, offline_docs
+
+    limits = limits or Limits()
+    if max_body is not None:
+        limits = dataclasses.replace(limits, max_body=max_body)
+    if body_timeout is not None:
+        limits = dataclasses.replace(limits, body_timeout=body_timeout)
     book = load_rulebook(rules_dir) if rules_dir else default_rulebook()
     app = FastAPI(
         title="returnlaw",
         summary="PRC seven-day no-reason return (七日无理由退货): decisions citing the law",
-        version=_version(),
+        version=API_VERSION,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan(limits),
     )
     app.router.route_class = LibraryJSONRoute
+    app.state.bodies = BodyReader(limits.processes)
     _add_error_handlers(app)
     _add_routes(app, book, today)
-    return BodyLimit(app, max_body, body_timeout)
+    offline_docs(app)
+    finish_openapi(app, limits, list(BODIES.values()), [Decision, ListingAudit, TimelineAudit])
+    return Gate(app, limits)
 
 
 def _version() -> str:
@@ -122,94 +121,148 @@ def _version() -> str:
     return __version__
 
 
-def _error(status: int, errors: list[Problem]) -> JSONResponse:
-    body = ErrorResponse(error=ErrorBody(status=status, errors=errors))
-    return JSONResponse(body.model_dump(), status_code=status)
+# -- errors -----------------------------------------------------------------------------------------
 
 
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if request.method == "POST" and media != "application/json":  # FastAPI reads only JSON bodies as JSON
-            reason = f"send the body as JSON with Content-Type: application/json (got {media or 'none'!r})"
-            return _error(415 if media else 422, [Problem(field=None, reason=reason)])
-        return _error(422, problems(exc.errors(), root=BODIES.get(request.url.path)))
+        found = exc.errors()
+        listed = found[: errors.MAX_PROBLEMS]
+        worded = await run_in_threadpool(problems, listed, root=BODIES.get(request.url.path))
+        return errors.error_response(errors.status_of(found), worded, omitted=len(found) - len(listed))
 
     @app.exception_handler(InputError)
-    async def bad_input(request: Request, exc: InputError) -> JSONResponse:
-        return _error(422, [_problem(exc)])
+    async def refused(request: Request, exc: InputError) -> JSONResponse:
+        return errors.error_response(errors.RULE_REFUSAL, [errors.problem_of(exc)])
 
-    @app.exception_handler(BadBody)
-    async def bad_body(request: Request, exc: BadBody) -> JSONResponse:
-        return _error(422, [_problem(exc.error)])
+    @app.exception_handler(BodyRefused)
+    async def refused_body(request: Request, exc: BodyRefused) -> JSONResponse:
+        checked = exc.checked
+        return errors.error_response(checked.status, checked.problems, omitted=checked.omitted)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return _error(exc.status_code, [Problem(field=None, reason=str(exc.detail))])
+        return errors.one_problem(exc.status_code, str(exc.detail), headers=exc.headers)  # keeps 405's Allow
 
     @app.exception_handler(CalendarCoverageError)
     async def no_calendar(request: Request, exc: CalendarCoverageError) -> JSONResponse:
-        return _error(422, [Problem(field="readings.counting", reason=str(exc))])
+        return errors.one_problem(errors.RULE_REFUSAL, str(exc), "readings.counting")
+
+    @app.exception_handler(OverflowError)
+    async def off_the_calendar(request: Request, exc: OverflowError) -> JSONResponse:
+        reason = "a date is too close to 0001-01-01 or 9999-12-31 for its deadlines to be computed"
+        return errors.one_problem(errors.RULE_REFUSAL, reason)
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> JSONResponse:  # logged by the server as well
+        return errors.one_problem(500, f"internal error ({type(exc).__name__}); the service logged it")
 
 
-def _problem(exc: InputError) -> Problem:
-    reason = str(exc).removeprefix(f"{exc.field}: ") if exc.field else str(exc)
-    return Problem(field=exc.field, reason=reason)
+# -- bodies ------------------------------------------------------------------------------------------
 
 
-class BadBody(HTTPException):
-    """A body the library's reader refuses (FastAPI passes HTTPExceptions through untouched)."""
+class BodyRefused(Exception):
+    """A body that does not match its model, or that the reader cannot read (``Checked``)."""
 
-    def __init__(self, error: InputError) -> None:
-        super().__init__(status_code=422, detail=str(error))
-        self.error = error
+    def __init__(self, checked: Checked) -> None:
+        super().__init__(checked.status)
+        self.checked = checked
 
 
 class _LibraryJSONRequest(Request):
+    async def read_with(self, reader: BodyReader) -> None:
+        body = await self.body()
+        if body:  # an empty body: FastAPI reports it as missing
+            checked = await reader.check(body, self.url.path)
+            if checked.status != 200:
+                raise BodyRefused(checked)
+            self._json = checked.data
+
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            try:  # the same reader as decide_json: keys given twice, nesting and long numbers refused
-                self._json = load_data(await self.body(), "body")
-            except InputError as err:
-                raise BadBody(err) from None
+            raise RuntimeError("a JSON body is read by read_with() first")
         return self._json
 
 
 class LibraryJSONRoute(APIRoute):
-    """Routes whose JSON bodies are read by returnlaw's own reader before pydantic validates them."""
+    """Routes whose JSON bodies are read and checked by returnlaw's reader in a worker process."""
 
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         handler = super().get_route_handler()
+        model = BODIES.get(self.path)
+        known = sorted(p.alias for p in self.dependant.query_params)
 
         async def read_with_library(request: Request) -> Response:
-            return await handler(_LibraryJSONRequest(request.scope, request.receive))
+            request = _LibraryJSONRequest(request.scope, request.receive)
+            odd = query_problems(request.query_params.multi_items(), known)
+            if odd:
+                return errors.error_response(errors.SCHEMA_VIOLATION, odd)
+            if model is not None:
+                media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+                if media != "application/json":
+                    reason = f"send the body as JSON with Content-Type: application/json (got {media or 'none'!r})"
+                    return errors.one_problem(415, reason)
+                await request.read_with(request.app.state.bodies)
+            return await handler(request)
 
         return read_with_library
 
 
-def _add_routes(app: FastAPI, book: RuleBook, today: dt.date | None) -> None:
-    def now() -> dt.date:
-        return today or dt.date.today()
+def query_problems(items: list[tuple[str, str]], known: list[str]) -> list[Problem]:
+    """A query parameter the operation does not declare (a typo such as ``as-of`` would silently
+    decide under another law), or one given twice, is refused as a body's unknown or repeated key is."""
+    counts = Counter(name for name, _ in items)
+    found = []
+    for name, count in counts.items():
+        if name not in known:
+            close = closest(name, known)
+            hint = f"did you mean {close!r}?" if close else f"allowed: {', '.join(known) or 'none'}"
+            found.append(Problem(field=name, reason=f"unknown query parameter; {hint}"))
+        elif count > 1:
+            found.append(Problem(field=name, reason=f"given {count} times; give it once"))
+    return found
 
-    @app.post("/decide", response_model=Decision, responses=ERRORS, summary="Decide one purchase scenario")
-    async def decide(
+
+# -- routes ------------------------------------------------------------------------------------------
+
+
+def _add_routes(app: FastAPI, book: RuleBook, pinned: dt.date | None) -> None:
+    def reference_day(today: dt.date | None, field: str = "today") -> dt.date:
+        """The day "in the future" is measured from: the request's, else the service's (one place)."""
+        day = today or pinned or dt.date.today()
+        if day > LATEST_TODAY:
+            raise InputError(f"must be at most {LATEST_TODAY} (an event may lie one day after it)", field)
+        return day
+
+    @app.post("/decide", response_model=Decision, responses=errors.WITH_BODY, summary="Decide one purchase scenario")
+    def decide(
         scenario: Scenario,
-        as_of: Annotated[dt.date | None, Query(description="apply the law in force on this date")] = None,
+        as_of: Annotated[Day | None, Query(description="apply the law in force on this date")] = None,
+        today: Annotated[Day | None, Query(description=TODAY_DOC)] = None,
         counting: Counting = Counting.CIVIL_CODE,
         burden_of_proof: BurdenOfProof = BurdenOfProof.SELLER_ASSERTING_DAMAGE,
     ) -> Response:
-        check_not_future(scenario, now())
+        check_not_future(scenario, reference_day(today))
         readings = Readings(counting=counting, burden_of_proof=burden_of_proof)
         ev = evaluate(book, scenario, as_of=as_of, readings=readings)
         return Response(decision_json(ev), media_type="application/json")
 
-    @app.post("/audit/listing", response_model=ListingAudit, responses=ERRORS, summary="Audit a product listing")
-    async def listing(body: ProductListing) -> ListingAudit:
-        return audit_listing(body, book=book, today=now())
+    @app.post(
+        "/audit/listing", response_model=ListingAudit, responses=errors.WITH_BODY, summary="Audit a product listing"
+    )
+    def listing(
+        body: ProductListing, today: Annotated[Day | None, Query(description=TODAY_DOC)] = None
+    ) -> ListingAudit:
+        day = reference_day(body.as_of or today, "as_of" if body.as_of else "today")
+        return audit_listing(body, book=book, today=day)
 
-    @app.post("/audit/timeline", response_model=TimelineAudit, responses=ERRORS, summary="Audit a return's dates")
-    async def timeline(body: TimelineRequest) -> TimelineAudit:
+    @app.post(
+        "/audit/timeline", response_model=TimelineAudit, responses=errors.WITH_BODY, summary="Audit a return's dates"
+    )
+    def timeline(body: TimelineRequest) -> TimelineAudit:
+        if body.today is not None:
+            reference_day(body.today)
         return audit_timeline(
             body.events,
             scenario=body.scenario,
@@ -220,17 +273,41 @@ def _add_routes(app: FastAPI, book: RuleBook, today: dt.date | None) -> None:
         )
 
     summaries = [_summary(rule) for rule in book.rules.values()]
+    listed = _json_bytes([s.model_dump(mode="json") for s in summaries])
+    details = {rule.id: _json_bytes(_detail(rule).model_dump(mode="json")) for rule in book.rules.values()}
 
-    @app.get("/rules", response_model=list[RuleSummary], summary="Every rule with its citations and dates")
-    async def rules() -> list[RuleSummary]:
-        return summaries
+    @app.get(
+        "/rules",
+        response_model=list[RuleSummary],
+        responses=errors.ALWAYS,
+        summary="Every rule with its citations and dates",
+    )
+    async def rules() -> Response:  # precomputed: no work, so no worker thread
+        return Response(listed, media_type="application/json")
 
-    @app.get("/rules/{rule_id}", response_model=RuleDetail, responses={404: {"model": ErrorResponse}})
-    async def rule(rule_id: str) -> Any:
-        found = book.rules.get(rule_id)
+    @app.get(
+        "/rules/{rule_id}",
+        response_model=RuleDetail,
+        responses={404: errors.NO_RULE, **errors.ALWAYS},
+        summary="One rule as written, with the text of the provisions it cites",
+    )
+    async def rule(rule_id: str) -> Response:
+        found = details.get(rule_id)
         if found is None:
-            return _error(404, [Problem(field="rule_id", reason=f"no rule {rule_id[:100]!r}; see GET /rules")])
-        return _detail(found)
+            return errors.one_problem(404, f"no rule {rule_id[:100]!r}; see GET /rules", "rule_id")
+        return Response(found, media_type="application/json")
+
+    health = _json_bytes(
+        Health(status="ok", version=_version(), api_version=app.version, rules=len(book.rules)).model_dump()
+    )
+
+    @app.get("/health", response_model=Health, responses=errors.ALWAYS, summary="Whether the service is up")
+    async def healthy() -> Response:
+        return Response(health, media_type="application/json")
+
+
+def _json_bytes(data: Any) -> bytes:
+    return JSONResponse(data).body
 
 
 def _summary(rule: Any) -> RuleSummary:
@@ -268,66 +345,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
-
-
-class BodyLimit:
-    """ASGI middleware: refuse a request body over ``limit`` bytes with 413, by its Content-Length
-    before anything is read, or as soon as a streamed (chunked) body passes the limit; a client
-    that stalls for ``timeout`` seconds mid-body gets 408. The body is buffered (it is at most
-    ``limit`` bytes) and replayed to the application."""
-
-    def __init__(self, app: Any, limit: int, timeout: float = 30.0) -> None:
-        self.app, self.limit, self.timeout = app, limit, timeout
-
-    def __getattr__(self, name: str) -> Any:  # expose the FastAPI app (openapi(), routes, ...)
-        return getattr(self.app, name)
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        length = dict(scope.get("headers") or ()).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
-            await self._refuse(send, 413, f"request body is {length.decode(errors='replace')[:20]} bytes")
-            return
-        body = await self._read(receive, send)
-        if body is None:
-            return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()  # after the body: wait for the disconnect, as Starlette expects
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
-
-    async def _read(self, receive: Any, send: Any) -> bytes | None:
-        """The whole body, or None once a refusal was sent (or the client left)."""
-        chunks, size = [], 0
-        while True:
-            try:
-                message = await asyncio.wait_for(receive(), self.timeout)
-            except TimeoutError:
-                await self._refuse(send, 408, f"no body data for {self.timeout:g} s")
-                return None
-            if message["type"] != "http.request":  # the client went away
-                return None
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > self.limit:
-                await self._refuse(send, 413, f"request body passed {self.limit} bytes")
-                return None
-            if not message.get("more_body", False):
-                return b"".join(chunks)
-
-    async def _refuse(self, send: Any, status: int, what: str) -> None:
-        limit = f"; the limit is {self.limit} bytes" if status == 413 else ""
-        response = _error(status, [Problem(field=None, reason=f"{what}{limit}")])
-        await response({"type": "http"}, _no_body, send)
-
-
-async def _no_body() -> Message:
-    return {"type": "http.request", "body": b"", "more_body": False}

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -16,7 +14,9 @@ httpx = pytest.importorskip("httpx")
 uvicorn = pytest.importorskip("uvicorn")
 
 from returnlaw import decide_json  # noqa: E402
-from returnlaw.server import create_app  # noqa: E402
+from returnlaw.server_contract import API_VERSION, REQUEST_EXAMPLES  # noqa: E402
+from returnlaw.server_limits import Limits  # noqa: E402
+from tests.http_servers import running  # noqa: E402
 from tests.lawcases import load_cases  # noqa: E402
 
 LIMIT = 64_000
@@ -28,20 +28,8 @@ BODY_TIMEOUT = 0.5
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    app = create_app(max_body=LIMIT, body_timeout=BODY_TIMEOUT, today=TODAY)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(Limits(max_body=LIMIT, body_timeout=BODY_TIMEOUT, processes=1), TODAY) as url:
+        yield url
 
 
 @pytest.fixture
@@ -78,32 +66,63 @@ def test_decide_takes_readings_and_as_of_as_query_parameters(http):
     assert decision["outcome"] == "out_of_scope" and decision["as_of"] == "2013-01-01"
     assert decision["readings"]["counting"] == "calendar_only"
     bad = http.post("/decide?counting=lunar", content=body, headers=JSON)
-    assert bad.status_code == 422 and errors(bad)[0]["field"] == "counting"
+    assert bad.status_code == 400 and errors(bad)[0]["field"] == "counting"
 
 
 @pytest.mark.parametrize(
-    ("body", "field", "words"),
+    ("query", "field", "words"),
     [
-        (b'{"purchase": {"date": "2024-08-01"', None, "invalid JSON"),
-        (b"", None, "a JSON body is required"),
-        (b"[1, 2, 3]", None, "expected a mapping of fields, got a list"),
-        (b'{"item": {"custom_made": "yes"}}', "item.custom_made", "expected true or false, got 'yes'"),
-        (b'{"itme": {}}', "itme", "unknown field; did you mean 'item'?"),
-        (b'{"purchase": {"date": "2026-03-01"}}', "purchase.date", "in the future"),
+        ("as-of=2013-01-01", "as-of", "unknown query parameter; did you mean 'as_of'?"),
+        ("as_of=2013-01-01&as_of=2024-08-01", "as_of", "given 2 times"),
+        ("counting=civil_code&lang=zh", "lang", "unknown query parameter; allowed: as_of, burden_of_proof"),
+    ],
+)
+def test_a_query_parameter_not_declared_or_given_twice_is_refused(http, query, field, words):
+    """As in a body: a typo must not silently decide under another law, and a repeat is ambiguous."""
+    response = http.post(f"/decide?{query}", content=scenario_json(), headers=JSON)
+    assert response.status_code == 400
+    assert errors(response)[0]["field"] == field and words in errors(response)[0]["reason"]
+
+
+@pytest.mark.parametrize("value", ["0", "20240801", "2024-8-1", "2024-02-30", "2024-08-01T00:00"])
+def test_query_dates_are_read_as_strictly_as_body_dates(http, value):
+    response = http.post(f"/decide?as_of={value}", content=scenario_json(), headers=JSON)
+    assert response.status_code == 400
+    assert errors(response)[0]["field"] == "as_of"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field", "words"),
+    [
+        (b'{"purchase": {"date": "2024-08-01"', 400, None, "invalid JSON"),
+        (b"", 400, None, "a JSON body is required"),
+        (b"[1, 2, 3]", 400, None, "expected a mapping of fields, got a list"),
+        (b'{"item": {"custom_made": "yes"}}', 400, "item.custom_made", "expected true or false, got 'yes'"),
+        (b'{"itme": {}}', 400, "itme", "unknown field; did you mean 'item'?"),
+        (b'{"purchase": {"date": "2026-03-01"}}', 422, "purchase.date", "in the future"),
         (
             b'{"purchase": {"date": "2024-08-10"}, "delivery": {"signed_at": "2024-08-01"}}',
+            422,
             "delivery.signed_at",
             "is before purchase.date",
         ),
-        (b"\x80{}", None, "not UTF-8"),
-        (b"[" * 5000, None, "nested too deeply"),
-        (b'{"purchase": {"date": "2024-08-01"}, "purchase": {}}', None, "given twice"),
-        (b'{"payment": {"amount_paid": 1' + b"0" * 100 + b"}}", None, "too long"),
+        (
+            b'{"conduct": {"return_history": {"orders": 1, "returns": 2}}}',
+            422,
+            "conduct.return_history.returns",
+            "more than orders",
+        ),
+        (b"\x80{}", 400, None, "not UTF-8"),
+        (b"[" * 5000, 400, None, "nested too deeply"),
+        (b'{"purchase": {"date": "2024-08-01"}, "purchase": {}}', 400, None, "given twice"),
+        (b'{"payment": {"amount_paid": 1' + b"0" * 100 + b"}}", 400, None, "too long"),
+        (b'{"payment": {"amount_paid": 1.005}}', 400, "payment.amount_paid", "decimal"),
     ],
 )
-def test_malformed_bodies_get_field_and_reason(http, body, field, words):
+def test_malformed_bodies_get_field_and_reason(http, body, status, field, words):
+    """400: the body does not match the OpenAPI document; 422: it does, but a stated rule refuses it."""
     response = http.post("/decide", content=body, headers={"content-type": "application/json"})
-    assert response.status_code == 422
+    assert response.status_code == status
     first = errors(response)[0]
     assert first["field"] == field
     assert words in first["reason"]
@@ -114,6 +133,25 @@ def test_unknown_paths_and_methods_get_the_same_error_shape(http):
     assert http.get("/decide").status_code == 405 and errors(http.get("/decide"))[0]["field"] is None
 
 
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/decide", {"POST"}),  # HEAD and OPTIONS are not served either
+        ("/audit/listing", {"POST"}),
+        ("/audit/timeline", {"POST"}),
+        ("/rules", {"GET"}),
+        ("/rules/cpl-25-1-1-custom-made", {"GET"}),
+        ("/health", {"GET"}),
+    ],
+)
+def test_a_405_names_the_allowed_methods(http, path, allowed):
+    """RFC 9110 15.5.6: a 405 carries Allow."""
+    for method in ("TRACE", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"):
+        response = http.request(method, path)
+        assert response.status_code == 405
+        assert {m.strip() for m in response.headers["allow"].split(",")} == allowed
+
+
 def test_a_body_not_sent_as_json_is_refused_with_the_reason(http):
     response = http.post("/decide", content=scenario_json(), headers={"content-type": "text/plain"})
     assert response.status_code == 415
@@ -122,6 +160,7 @@ def test_a_body_not_sent_as_json_is_refused_with_the_reason(http):
 
 def test_every_problem_is_listed(http):
     response = http.post("/decide", json={"item": {"custom_made": 1, "perishable": "no"}, "buyer": {"purpos": 1}})
+    assert response.status_code == 400
     assert {e["field"] for e in errors(response)} == {"item.custom_made", "item.perishable", "buyer.purpos"}
 
 
@@ -152,21 +191,17 @@ def test_a_streamed_body_under_the_limit_is_decided(http):
 
 
 def test_audit_listing(http):
-    listing = {
-        "id": "bag-1",
-        "as_of": "2024-08-01",
-        "category": "bags",
-        "statutory_natures": [],
-        "exclusion_nature": "none",
-        "marking": {"shown": True, "placement": "page_bottom"},
-        "confirmation": {"step": "none"},
-        "promise": {},
-    }
+    listing = REQUEST_EXAMPLES["/audit/listing"]["value"]  # a bag marked not returnable at the page bottom
     audit = http.post("/audit/listing", json=listing).json()
     assert audit["compliant"] is False
     assert {f["code"] for f in audit["penalties"]} == {"penalty_over_broad_exclusion", "penalty_marking_not_prominent"}
     bad = http.post("/audit/listing", json={**listing, "marking": {"shown": True, "placement": "top"}})
-    assert bad.status_code == 422 and errors(bad)[0]["field"] == "marking.placement"
+    assert bad.status_code == 400 and errors(bad)[0]["field"] == "marking.placement"
+    contradiction = {**listing, "marking": {"shown": True, "placement": "title", "prominent": False}}
+    refused = http.post("/audit/listing", json=contradiction)
+    assert refused.status_code == 422 and errors(refused)[0]["field"] == "marking.prominent"
+    in_store = http.post("/audit/listing", json={**listing, "channel": "in_store"})
+    assert in_store.status_code == 400 and errors(in_store)[0]["field"] == "channel"
 
 
 def test_audit_timeline(http):
@@ -205,6 +240,22 @@ def test_openapi_is_generated_from_the_library_models(http):
     assert decide["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
 
 
+def test_openapi_json_serves_the_finished_versioned_document(http):
+    spec = http.get("/openapi.json").json()
+    assert spec["info"]["version"] == API_VERSION
+    assert "422" in spec["info"]["description"] and "HTTPValidationError" not in spec["components"]["schemas"]
+    decide = spec["paths"]["/decide"]["post"]
+    assert {"400", "408", "413", "415", "422", "500", "503"} <= set(decide["responses"])
+    example = decide["responses"]["400"]["content"]["application/json"]["example"]
+    assert set(example["error"]) == {"status", "errors", "omitted"}
+
+
+@pytest.mark.parametrize("path", sorted(REQUEST_EXAMPLES))
+def test_the_request_examples_of_the_document_are_decided(http, path):
+    response = http.post(path, json=REQUEST_EXAMPLES[path]["value"])
+    assert response.status_code == 200, response.text
+
+
 def test_a_stalled_body_times_out_and_does_not_block_others(base_url):
     """A raw socket announces 50 bytes and sends one: other requests are served meanwhile, and the
     stalled one gets 408 after the body timeout."""
@@ -222,4 +273,4 @@ def test_a_stalled_body_times_out_and_does_not_block_others(base_url):
                 break
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 408")
-    assert b"no body data" in answer
+    assert b"did not arrive within" in answer
