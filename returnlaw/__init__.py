@@ -12,7 +12,7 @@ from .decision import SCHEMA_VERSION, Decision, decision_json
 from .evaluator import OUTCOMES, Evaluation, evaluate, outcome_of
 from .inputs import InputError, parse_scenario, read_scenario_file
 from .loader import RuleFileError, load_rulebook
-from .periods import CalendarCoverageError, Counting
+from .periods import CalendarCoverageError, Counting, Unpublished
 from .readings import BurdenOfProof, Readings
 from .rulebook import RuleBook
 from .scenario import Scenario
@@ -36,6 +36,7 @@ __all__ = [
     "Scenario",
     "Timeline",
     "TimelineAudit",
+    "Unpublished",
     "audit_listing",
     "audit_timeline",
     "decide",

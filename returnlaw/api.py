@@ -8,7 +8,7 @@ from typing import Any
 
 from .decision import Decision, decision_json
 from .evaluator import Evaluation, evaluate
-from .inputs import load_data, parse_as_of, parse_readings, parse_scenario
+from .inputs import InputError, load_data, parse_as_of, parse_readings, parse_scenario
 from .loader import load_rulebook
 from .readings import DEFAULT_READINGS, Readings
 from .rulebook import RuleBook
@@ -28,8 +28,16 @@ def default_rulebook() -> RuleBook:
     return _default
 
 
-def _as_scenario(scenario: Scenario | dict[str, Any]) -> Scenario:
-    return scenario if isinstance(scenario, Scenario) else parse_scenario(scenario)
+def _today(value: Any) -> dt.date | None:
+    """The ``today`` argument: a date, ``YYYY-MM-DD`` text or None (the system date)."""
+    try:
+        return parse_as_of(value)
+    except InputError:
+        raise InputError(f"expected a date (YYYY-MM-DD), got {value!r:.60}", "today") from None
+
+
+def _as_scenario(scenario: Scenario | dict[str, Any], today: dt.date | None = None) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else parse_scenario(scenario, today=today)
 
 
 def evaluate_scenario(
@@ -38,10 +46,15 @@ def evaluate_scenario(
     as_of: dt.date | None = None,
     readings: Readings = DEFAULT_READINGS,
     book: RuleBook | None = None,
+    today: dt.date | None = None,
 ) -> Evaluation:
-    """Evaluate without building the explanation (the fast path for pipelines)."""
+    """Evaluate without building the explanation (the fast path for pipelines). ``today`` is the
+    reference day for dates in the future (default: the system date)."""
     return evaluate(
-        book or default_rulebook(), _as_scenario(scenario), as_of=parse_as_of(as_of), readings=parse_readings(readings)
+        book or default_rulebook(),
+        _as_scenario(scenario, _today(today)),
+        as_of=parse_as_of(as_of),
+        readings=parse_readings(readings),
     )
 
 
@@ -51,9 +64,10 @@ def decide(
     as_of: dt.date | None = None,
     readings: Readings = DEFAULT_READINGS,
     book: RuleBook | None = None,
+    today: dt.date | None = None,
 ) -> Decision:
     """Decide a scenario and explain it: outcome, cited reasons, deadlines, obligations."""
-    return evaluate_scenario(scenario, as_of=as_of, readings=readings, book=book).decision()
+    return evaluate_scenario(scenario, as_of=as_of, readings=readings, book=book, today=today).decision()
 
 
 def decide_json(
@@ -62,9 +76,10 @@ def decide_json(
     as_of: dt.date | None = None,
     readings: Readings = DEFAULT_READINGS,
     book: RuleBook | None = None,
+    today: dt.date | None = None,
 ) -> str:
     """JSON (or YAML) scenario in, decision JSON out. Raises :class:`InputError` on bad input."""
-    scenario = parse_scenario(load_data(text))
+    scenario = parse_scenario(load_data(text), today=_today(today))
     evaluation = evaluate(
         book or default_rulebook(), scenario, as_of=parse_as_of(as_of), readings=parse_readings(readings)
     )

@@ -40,7 +40,7 @@ from .evaluator import Evaluation, evaluate
 from .facts import FACTS
 from .inputs import MAX_INPUT_BYTES, InputError, check_not_future, load_data, parse_scenario
 from .loader import load_rulebook
-from .periods import CalendarCoverageError, period_end
+from .periods import CalendarCoverageError, period_span
 from .readings import DEFAULT_READINGS, Readings
 from .rulebook import Deadline, Epoch, RuleBook, Warning
 from .scenario import Scenario
@@ -213,7 +213,8 @@ def _deadline_day(ev: Evaluation, effect: Deadline) -> dt.date | None:
     days = effect.days(ev.scenario)
     if start is None or not days:
         return None
-    end = period_end(start, days, ev.readings.counting)  # type: ignore[arg-type]
+    # None while a holiday arrangement not in the data leaves the last day open (see the decision's band)
+    end = period_span(start, days, ev.readings.counting).resolve(ev.readings.unpublished_holidays)  # type: ignore[arg-type]
     return end.date() if isinstance(end, dt.datetime) else end
 
 

@@ -314,8 +314,9 @@ def case_files(paths: list[str | Path] | None = None) -> list[Path]:
     return found
 
 
-def load_case(path: str | Path, *, book: RuleBook | None = None) -> Case:
-    """Read and validate one case file; with ``book``, also check warning codes and cited provisions."""
+def load_case(path: str | Path, *, book: RuleBook | None = None, today: dt.date | None = None) -> Case:
+    """Read and validate one case file; with ``book``, also check warning codes and cited provisions.
+    ``today``: the reference day for dates in the future (default: the system date)."""
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -325,7 +326,7 @@ def load_case(path: str | Path, *, book: RuleBook | None = None) -> Case:
         data = load_data(raw, p.name)
     except InputError as err:
         raise CaseFileError(str(p), str(err).removeprefix(f"{p.name}: ")) from None
-    case = parse_case(data, str(p))
+    case = parse_case(data, str(p), today=today)
     if case.id != p.stem:
         raise CaseFileError(str(p), f"the id {case.id!r} must match the file name {p.stem!r}", "id")
     if book is not None:
@@ -333,12 +334,14 @@ def load_case(path: str | Path, *, book: RuleBook | None = None) -> Case:
     return case
 
 
-def load_cases(paths: list[str | Path] | None = None, *, book: RuleBook | None = None) -> list[Case]:
+def load_cases(
+    paths: list[str | Path] | None = None, *, book: RuleBook | None = None, today: dt.date | None = None
+) -> list[Case]:
     """Every case under ``paths`` (default: the bundled corpus); ids must be unique."""
     cases: list[Case] = []
     where: dict[str, Path] = {}
     for path in case_files(paths):
-        case = load_case(path, book=book)
+        case = load_case(path, book=book, today=today)
         if case.id in where:
             raise CaseFileError(str(path), f"the id {case.id!r} is also used by {where[case.id]}", "id")
         where[case.id] = path
@@ -346,7 +349,7 @@ def load_cases(paths: list[str | Path] | None = None, *, book: RuleBook | None =
     return cases
 
 
-def parse_case(data: Any, source: str = "case") -> Case:
+def parse_case(data: Any, source: str = "case", *, today: dt.date | None = None) -> Case:
     """Validate plain data into a :class:`Case`, naming the field of the first problem."""
     if not isinstance(data, dict):
         raise CaseFileError(source, f"a case must be a mapping, got {type(data).__name__}")
@@ -355,7 +358,7 @@ def parse_case(data: Any, source: str = "case") -> Case:
     if raw is None:
         raise CaseFileError(source, "missing: every case needs the scenario it replays", "scenario")
     try:
-        fields["scenario"] = parse_scenario(raw)
+        fields["scenario"] = parse_scenario(raw, today=today)
     except InputError as err:
         sub = getattr(err, "field", None)
         message = str(err).removeprefix(f"{sub}: ") if sub else str(err)

@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--lang", choices=LANGS, default=None, help="output language (default: from the locale)")
     check.add_argument("--as-of", type=_date, help="apply the law in force on this date instead of the purchase date")
     check.add_argument(
+        "--today", type=_date, help="the reference day for dates in the future and days left (default: the system date)"
+    )
+    check.add_argument(
         "--reading",
         action="append",
         default=[],
@@ -90,7 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Modules that add subcommands: each has ``register(subparsers) -> {command: handler}``.
-EXTENSIONS = ("returnlaw.cli_replay", "returnlaw.cli_ask", "returnlaw.cli_platform", "returnlaw.cli_report")
+EXTENSIONS = (
+    "returnlaw.cli_replay",
+    "returnlaw.cli_ask",
+    "returnlaw.cli_platform",
+    "returnlaw.cli_report",
+    "returnlaw.cli_calendar",
+)
 
 
 def _extensions() -> list:
@@ -111,15 +120,14 @@ def _book(directory: str | None) -> RuleBook:
 def cmd_check(args: argparse.Namespace, out: Console) -> int:
     readings = parse_reading_assignments(args.reading)
     raw = sys.stdin.buffer.read() if args.file == "-" else _read(args.file)
-    scenario = parse_scenario(_mapping(load_data(raw, "stdin" if args.file == "-" else args.file)))
+    scenario = parse_scenario(_mapping(load_data(raw, "stdin" if args.file == "-" else args.file)), today=args.today)
     book = _book(args.rules_dir)
     decision = get_engine(args.engine)(book, scenario, as_of=args.as_of, readings=readings).decision()
     if args.json:
         out.print_json(decision.model_dump_json()) if out.is_terminal else print(decision.model_dump_json())
     else:
-        out.print(
-            mediator_view(book, decision, scenario, args.lang or default_lang(), full=args.full, as_of=args.as_of)
-        )
+        lang = args.lang or default_lang()
+        out.print(mediator_view(book, decision, scenario, lang, full=args.full, as_of=args.as_of, today=args.today))
     return EXIT_UNDETERMINED if decision.outcome == UNDETERMINED else EXIT_DECIDED
 
 

@@ -67,6 +67,7 @@ def register(subparsers: Any) -> dict[str, Handler]:
     ask.add_argument("--full", action="store_true", help="end with the whole trace instead of the compact decision")
     ask.add_argument("--lang", choices=LANGS, default=None, help="language (default: from the locale)")
     ask.add_argument("--as-of", type=_date, help="apply the law in force on this date instead of the purchase date")
+    ask.add_argument("--today", type=_date, help="the reference day for dates in the future (default: the system date)")
     ask.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="a named reading")
     ask.add_argument("--rules-dir", help="use rule files from this folder instead of the bundled ones")
     return {"ask": cmd_ask}
@@ -78,11 +79,17 @@ def cmd_ask(args: argparse.Namespace, out: Console) -> int:
     wording = default_wording()
     check_against(wording, book)
     answers = read_answers(args.answers) if args.answers else None
-    start = read_start(args.file) if args.file else None
+    start = read_start(args.file, today=args.today) if args.file else None
     lang = args.lang or default_lang()
     report = _report_target(args)
     session = Interview(
-        start, book=book, as_of=args.as_of, readings=readings, wording=wording, ask_unknown_again=args.ask_unknown_again
+        start,
+        book=book,
+        as_of=args.as_of,
+        readings=readings,
+        wording=wording,
+        ask_unknown_again=args.ask_unknown_again,
+        today=args.today,
     )
     view = _View(out, session, lang)
     view.header()
@@ -93,7 +100,16 @@ def cmd_ask(args: argparse.Namespace, out: Console) -> int:
     decision = session.evaluation().decision()
     pending = [q.fact for q in session.pending()] if decision.outcome == UNDETERMINED else None
     out.print(
-        mediator_view(book, decision, session.scenario, lang, full=args.full, as_of=args.as_of, open_facts=pending)
+        mediator_view(
+            book,
+            decision,
+            session.scenario,
+            lang,
+            full=args.full,
+            as_of=args.as_of,
+            open_facts=pending,
+            today=args.today,
+        )
     )
     if args.save:
         _save(args.save, session.data())
@@ -115,15 +131,15 @@ def _report_target(args: argparse.Namespace) -> tuple[str, str] | None:
     return args.report, report_format(args.report, args.format)
 
 
-def read_start(path: str) -> dict[str, Any]:
+def read_start(path: str, today: dt.date | None = None) -> dict[str, Any]:
     """The starting scenario as data (its nulls are facts answered "unknown" before), checked
-    as ``check`` checks a scenario."""
+    as ``check`` checks a scenario (``today``: the reference day for dates in the future)."""
     try:
         raw = Path(path).read_bytes()
     except OSError as err:
         raise InputError(f"cannot read {path}: {err.strerror}") from None
     data = load_data(raw, path)
-    parse_scenario(data)  # the same message as check for a bad scenario
+    parse_scenario(data, today=today)  # the same message as check for a bad scenario
     if not isinstance(data, dict):
         raise InputError("a scenario must be a mapping (JSON object) of sections such as purchase, item, delivery")
     return data

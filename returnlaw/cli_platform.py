@@ -72,6 +72,7 @@ def register(sub: Any) -> dict[str, Handler]:
     audit.add_argument("--json", action="store_true", help="print one audit JSON object per line")
     audit.add_argument("--as-of", type=_date, help="judge under the law in force on this date (default: today)")
     audit.add_argument("--lang", choices=LANGS, default=None)
+    audit.add_argument("--today", type=_date, help="the day whose law applies unless --as-of (default: system date)")
 
     batch = sub.add_parser("batch", help="decide a JSON Lines or Parquet file of scenarios")
     batch.add_argument("input", help="scenarios: .jsonl (one JSON object per line) or .parquet")
@@ -84,6 +85,7 @@ def register(sub: Any) -> dict[str, Handler]:
         help="read rows with pydantic's JSON reader: faster, but a key given twice keeps its last value",
     )
     batch.add_argument("--as-of", type=_date, help="apply the law in force on this date to every row")
+    batch.add_argument("--today", type=_date, help="the reference day for dates in the future (default: system date)")
     batch.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE")
     batch.add_argument("--chunk-rows", type=_positive, default=2000, help="rows per unit of work")
     batch.add_argument("--rules-dir", help="use rule files from this folder")
@@ -121,7 +123,7 @@ def cmd_audit(args: argparse.Namespace, out: Console) -> int:
             _print_invalid(out, index, item, args.json, lang)
             continue
         try:
-            result = audit_listing(item, as_of=args.as_of)
+            result = audit_listing(item, as_of=args.as_of, today=args.today)
         except InputError as err:
             worst = EXIT_BAD_INPUT
             counts["invalid"] += 1
@@ -212,6 +214,7 @@ def cmd_batch(args: argparse.Namespace, out: Console) -> int:
             chunk_rows=args.chunk_rows,
             progress=advance,
             fast_json=args.fast_json,
+            today=args.today,
         )
     out.print(
         f"{stats.rows:,} rows decided ({stats.errors:,} with an error) in {stats.seconds:.2f} s "

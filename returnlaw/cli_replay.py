@@ -110,6 +110,7 @@ def register(sub: Any) -> dict[str, Handler]:
     rp.add_argument("--reported-only", action="store_true", help="drop the facts the case files record as implied")
     rp.add_argument("--full", action="store_true", help="with --explain: the whole trace, not the compact decision")
     _common(rp)
+    _today(rp)
 
     wc = sub.add_parser("what-changes", help="the smallest single-fact changes that flip a decided outcome")
     wc.add_argument("file", metavar="FILE|ID", help="a scenario file, a case file or a bundled case id")
@@ -117,6 +118,7 @@ def register(sub: Any) -> dict[str, Handler]:
     wc.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE")
     wc.add_argument("--as-of", type=_date, help="apply the law of this date (scenario files only)")
     _common(wc)
+    _today(wc)
     return {"replay": cmd_replay, "what-changes": cmd_what_changes}
 
 
@@ -124,6 +126,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=LANGS, default=None, help="output language (default: from the locale)")
     parser.add_argument("--engine", default="native", help=f"evaluation engine ({', '.join(sorted(ENGINES))})")
     parser.add_argument("--rules-dir", help="use rule files from this folder instead of the bundled ones")
+
+
+def _today(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--today", type=_date, help="the reference day for dates in the future (default: the system date)"
+    )
 
 
 def _date(text: str) -> dt.date:
@@ -140,13 +148,12 @@ def cmd_replay(args: argparse.Namespace, out: Console) -> int:
     lang = args.lang or default_lang()
     book = load_rulebook(args.rules_dir) if args.rules_dir else default_rulebook()
     engine = get_engine(args.engine, book)
-    cases = load_cases(resolve(args.paths), book=book)
+    cases = load_cases(resolve(args.paths), book=book, today=args.today)
     if args.set or args.reading:
         changes = parse_assignments(args.set)
         readings = parse_reading_assignments(args.reading) if args.reading else DEFAULT_READINGS
-        results = [
-            replay_with(c, changes, readings, engine=engine, book=book, reported_only=args.reported_only) for c in cases
-        ]
+        options = {"engine": engine, "book": book, "reported_only": args.reported_only, "today": args.today}
+        results = [replay_with(c, changes, readings, **options) for c in cases]
         return _print_whatifs(out, results, lang, args.json, book)
     runs = replay(cases, engine=engine, book=book, reported_only=args.reported_only)
     if args.explain:
@@ -519,8 +526,8 @@ def cmd_what_changes(args: argparse.Namespace, out: Console) -> int:
     book = load_rulebook(args.rules_dir) if args.rules_dir else default_rulebook()
     engine = get_engine(args.engine, book)
     readings = parse_reading_assignments(args.reading) if args.reading else DEFAULT_READINGS
-    subject = _subject(args.file, book)
-    base, flips = what_changes(subject, readings=readings, as_of=args.as_of, engine=engine, book=book)
+    subject = _subject(args.file, book, args.today)
+    base, flips = what_changes(subject, readings=readings, as_of=args.as_of, engine=engine, book=book, today=args.today)
     if args.json:
         payload = {"outcome": base.outcome, "flips": [_flip_json(f) for f in flips]}
         print(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -540,15 +547,15 @@ def cmd_what_changes(args: argparse.Namespace, out: Console) -> int:
     return 0
 
 
-def _subject(item: str, book: RuleBook) -> Case | Any:
+def _subject(item: str, book: RuleBook, today: dt.date | None = None) -> Case | Any:
     path = Path(item)
     if not path.exists():
         resolved = resolve([item])
-        return load_case(resolved[0], book=book)  # type: ignore[index]
+        return load_case(resolved[0], book=book, today=today)  # type: ignore[index]
     data = load_data(_read(path), str(path))
     if isinstance(data, dict) and "scenario" in data and "id" in data:
-        return parse_case(data, str(path))
-    return parse_scenario(data)
+        return parse_case(data, str(path), today=today)
+    return parse_scenario(data, today=today)
 
 
 def _read(path: Path) -> bytes:

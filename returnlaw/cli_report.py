@@ -31,6 +31,7 @@ def register(sub: Any) -> dict[str, Handler]:
     rp.add_argument("-o", "--output", metavar="OUT", default="-", help="where to write it (default: print md/html)")
     rp.add_argument("--lang", choices=LANGS, default=None, help="language (default: from the locale)")
     rp.add_argument("--as-of", type=_date, help="apply the law in force on this date instead of the purchase date")
+    rp.add_argument("--today", type=_date, help="the report's date and the reference for dates in the future")
     rp.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE", help="a named reading")
     rp.add_argument("--rules-dir", help="use rule files from this folder instead of the bundled ones")
     return {"report": cmd_report}
@@ -40,14 +41,21 @@ def cmd_report(args: argparse.Namespace, out: Console) -> int:
     fmt = report_format(args.output, args.format) if args.output != "-" or args.format else "md"
     readings = parse_reading_assignments(args.reading)
     book = load_rulebook(args.rules_dir) if args.rules_dir else default_rulebook()
-    scenario = read_scenario_file(args.file)
+    scenario = read_scenario_file(args.file, today=args.today)
     decision = evaluate(book, scenario, as_of=args.as_of, readings=readings).decision()
     open_facts = None
     if decision.outcome == UNDETERMINED:
         open_facts = [q.fact for q in next_questions(scenario, as_of=args.as_of, readings=readings, book=book)]
     lang = args.lang or default_lang()
     write_report(
-        decision, book, lang, args.output, fmt, scenario=scenario, today=reference_day(), open_facts=open_facts
+        decision,
+        book,
+        lang,
+        args.output,
+        fmt,
+        scenario=scenario,
+        today=args.today or reference_day(),
+        open_facts=open_facts,
     )
     if args.output != "-":
         out.print(Text(f"{t('report_written', lang)}{'：' if lang == 'zh' else ': '}{args.output}", style="dim"))

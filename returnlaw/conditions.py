@@ -48,6 +48,18 @@ class Compiled:
     # A plain membership test, (source, getter, values, inside), that a conjunction can inline:
     # source is "fact" (getter reads the scenario) or "var" (getter is the variable's name).
     atom: tuple[str, object, frozenset[object], bool] | None = None
+    # The ``within_period`` tests inside, so that a result left open by a holiday arrangement that
+    # is not in the data can be explained (``returnlaw.calendar_pending``).
+    periods: tuple[PeriodTest, ...] = ()
+
+
+@dataclass(frozen=True)
+class PeriodTest:
+    """One ``within_period`` test: the facts it reads and its number of days."""
+
+    start: str
+    event: str
+    days: Callable[[Scenario], int | None]
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,7 @@ def _merge(parts: list[Compiled], fn: Fn, keep_constraints: bool) -> Compiled:
         frozenset().union(*(p.facts for p in parts)),
         frozenset().union(*(p.variables for p in parts)),
         tuple(c for p in parts for c in p.constraints) if keep_constraints else (),
+        periods=tuple(t for p in parts for t in p.periods),
     )
 
 
@@ -162,7 +175,7 @@ def _build_not(data: dict, ctx: Context, where: str) -> Compiled:
         x = f(s, v, r)
         return None if x is None else not x
 
-    return Compiled(not_, inner.facts, inner.variables)
+    return Compiled(not_, inner.facts, inner.variables, periods=inner.periods)
 
 
 def _one_op(data: dict, subject: str, ops: tuple[str, ...], where: str) -> tuple[str, Any]:
@@ -317,9 +330,10 @@ def _build_within(data: dict, ctx: Context, where: str) -> Compiled:
         a, b, n = get_start(s), get_event(s), days_fn(s)
         if a is None or b is None or n is None:
             return None
-        return within_period(a, b, n, r.counting)  # type: ignore[arg-type]
+        return within_period(a, b, n, r.counting, r.unpublished_holidays)  # type: ignore[arg-type]
 
-    return Compiled(within, frozenset({start.path, event.path}) | days_facts)
+    test = PeriodTest(start.path, event.path, days_fn)
+    return Compiled(within, frozenset({start.path, event.path}) | days_facts, periods=(test,))
 
 
 def compile_days(raw: Any, where: str) -> tuple[Callable[[Scenario], int | None], frozenset[str]]:

@@ -13,14 +13,16 @@ from typing import Any, Literal
 import pydantic_core
 from pydantic import BaseModel, ConfigDict
 
+from .calendar_pending import calendar_pending
 from .conditions import UNKNOWN
 from .evaluator import Evaluation
 from .facts import FACTS
-from .periods import period_end, within_period
-from .readings import Readings
+from .periods import period_span, within_period
+from .readings import READING_NAMES, Readings
 from .rulebook import Citation, Deadline, Obligation, Rule, RuleBook, SetVariable, Warning
+from .scenario import day_of
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 Outcome = Literal["returnable", "not_returnable", "out_of_scope", "undetermined"]
 Status = Literal["applied", "defeated", "not_applicable", "undetermined"]
 
@@ -58,6 +60,11 @@ class DeadlineOut(_Out):
     date: dt.date | None
     ends_at: dt.datetime | None
     days: int | None
+    # The band of possible last days while a holiday arrangement not in the data decides (equal
+    # to ``date`` otherwise); ``pending_years`` names those arrangements.
+    earliest: dt.date | None
+    latest: dt.date | None
+    pending_years: list[int]
     met: bool | None
     certain: bool  # False: the deadline depends on facts still unknown (see depends_on)
     depends_on: list[str]
@@ -93,6 +100,21 @@ class Presumption(_Out):
     rule: str
 
 
+class CalendarPendingOut(_Out):
+    """A period test whose result waits for a holiday arrangement that is not in the data."""
+
+    years: list[int]  # the years whose annual arrangement (节假日安排) would settle it
+    earliest: dt.date  # the period's earliest and latest possible last day
+    latest: dt.date
+    start: str  # the facts the period runs between, and its length
+    event: str
+    days: int
+    rules: list[str]  # the rules whose result it leaves open (or that the reading decided)
+    resolved_by: str | None  # the reading unpublished_holidays that decided it; null: undetermined
+    zh: str
+    en: str
+
+
 class Decision(_Out):
     schema_version: str = SCHEMA_VERSION
     outcome: Outcome
@@ -107,6 +129,7 @@ class Decision(_Out):
     warnings: list[WarningOut]
     questions: list[str]
     presumptions: list[Presumption]
+    calendar_pending: list[CalendarPendingOut]
     notes: list[str]
 
 
@@ -183,7 +206,7 @@ def _decision_data(ev: Evaluation) -> dict[str, Any]:
         "outcome": ev.outcome,
         "as_of": ev.as_of,
         "law_in_force": _law_in_force(ev),
-        "readings": {"counting": ev.readings.counting, "burden_of_proof": ev.readings.burden_of_proof},
+        "readings": {name: getattr(ev.readings, name) for name in READING_NAMES},
         "variables": {k: (None if v is UNKNOWN else v) for k, v in ev.variables.items()},
         "reasons": reasons,
         "citations": citations,
@@ -192,6 +215,7 @@ def _decision_data(ev: Evaluation) -> dict[str, Any]:
         "warnings": warnings,
         "questions": list(ev.questions),
         "presumptions": [{"fact": f, "value": v, "rule": r} for f, v, r in ev.presumed],
+        "calendar_pending": calendar_pending(ev),
         "notes": list(ev.notes),
     }
 
@@ -322,15 +346,24 @@ def _deadline(
     term = ev.book.vocabulary.deadlines[d.name]
     start = FACTS[d.start_fact].get(ev.scenario)
     days = d.days(ev.scenario)
-    end = period_end(start, days, ev.readings.counting) if start is not None and days else None  # type: ignore[arg-type]
+    r = ev.readings
+    span = period_span(start, days, r.counting) if start is not None and days else None  # type: ignore[arg-type]
+    end = span.resolve(r.unpublished_holidays) if span is not None else None
     event = FACTS[d.event_fact].get(ev.scenario) if d.event_fact else None
-    met = within_period(start, event, days, ev.readings.counting) if end is not None and event is not None else None  # type: ignore[arg-type]
+    met = (
+        within_period(start, event, days, r.counting, r.unpublished_holidays)  # type: ignore[arg-type]
+        if span is not None and event is not None
+        else None
+    )
     as_datetime = isinstance(end, dt.datetime)
     return {
         "name": d.name,
-        "date": end.date() if as_datetime else end,  # type: ignore[union-attr]
+        "date": day_of(end),
         "ends_at": end if as_datetime else None,
         "days": days,
+        "earliest": day_of(span.earliest) if span else None,
+        "latest": day_of(span.latest) if span else None,
+        "pending_years": list(span.pending) if span else [],
         "met": met,
         "certain": certain,
         "depends_on": depends,

@@ -823,7 +823,13 @@ def encode(plan: EpochPlan, scenario: Scenario, readings: Readings) -> dict[str,
         days = test.days if isinstance(test.days, int) else FACTS[test.days].get(scenario)
         if start is None or event is None or days is None:
             continue
-        result = within_period(start, event, int(days), readings.counting)  # type: ignore[arg-type, call-overload]
+        result = within_period(
+            start,  # type: ignore[arg-type]
+            event,  # type: ignore[arg-type]
+            int(days),  # type: ignore[call-overload]
+            readings.counting,
+            readings.unpublished_holidays,
+        )
         if result is not None:
             msg[name] = result
     return msg

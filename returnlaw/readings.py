@@ -4,6 +4,11 @@
   (default) applies Civil Code Arts 201 and 203: day 1 is the day after signing, and a last day on
   a statutory rest day moves to the next working day. ``calendar_only`` drops the rest-day
   extension; ``platform_168h`` counts 168 hours as platforms do (law.md §5.3, §8 item 6).
+- ``unpublished_holidays``: how a period ends under ``civil_code`` when its last day awaits a
+  holiday arrangement that is not in the holiday data (law.md §9.8). ``undetermined`` (default):
+  an act between the earliest and the latest possible end is undetermined, naming the missing
+  arrangement; ``latest_end``: the benefit of the doubt goes to whoever must act within the period;
+  ``earliest_end``: only the rest days that are certain extend the period.
 - ``burden_of_proof``: who bears the risk when the seller alleges the goods are not intact and the
   condition is not proven. ``seller_asserting_damage`` (default): the seller who asserts damage must
   prove it; ``consumer_claiming_return``: the consumer must show the goods were intact (cases 2, 8).
@@ -15,7 +20,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from .periods import Counting
+from .periods import Counting, Unpublished
 
 
 class BurdenOfProof(StrEnum):
@@ -30,6 +35,7 @@ class Readings(BaseModel):
 
     counting: Counting = Counting.CIVIL_CODE
     burden_of_proof: BurdenOfProof = BurdenOfProof.SELLER_ASSERTING_DAMAGE
+    unpublished_holidays: Unpublished = Unpublished.UNDETERMINED
 
 
 READING_NAMES = tuple(Readings.model_fields)

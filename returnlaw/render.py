@@ -303,7 +303,7 @@ def mediator_view(
     return renderer.render(decision, full_trace=full, scenario=scenario, open_facts=open_facts or None)
 
 
-_STATE_STYLE = {"met": "green", "missed": "bold red", "open": "yellow", "unknown_start": "dim"}
+_STATE_STYLE = {"met": "green", "missed": "bold red", "open": "yellow", "unknown_start": "dim", "pending": "magenta"}
 
 
 def _groups(d: Decision) -> list[str]:

@@ -256,8 +256,11 @@ def _placed_note(timing: Timing, placed: tuple[str, ...]) -> str:
     )
 
 
-def with_facts(scenario: Scenario, changes: dict[str, Any], *, validate: bool = True) -> Scenario:
-    """A copy with facts changed (None makes a fact unknown); ``validate`` checks values and dates."""
+def with_facts(
+    scenario: Scenario, changes: dict[str, Any], *, validate: bool = True, today: dt.date | None = None
+) -> Scenario:
+    """A copy with facts changed (None makes a fact unknown); ``validate`` checks values and dates
+    (``today``: the reference day for dates in the future, default the system date)."""
     if not changes:
         return scenario
     if validate:
@@ -265,7 +268,7 @@ def with_facts(scenario: Scenario, changes: dict[str, Any], *, validate: bool = 
         for path, value in changes.items():
             section, _, name = path.partition(".")
             data[section][name] = value
-        return parse_scenario(data)
+        return parse_scenario(data, today=today)
     sections: dict[str, dict[str, Any]] = {}
     for path, value in changes.items():
         section, _, name = path.partition(".")

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-REF_PATTERN = re.compile(r"^(?P<inst>[a-z_]+) (?P<art>\d+)(\((?P<para>\d+)\))?(\((?P<item>\d+)\))?$")
+REF_PATTERN = re.compile(r"^(?P<inst>[a-z][a-z0-9_]*) (?P<art>\d+)(\((?P<para>\d+)\))?(\((?P<item>\d+)\))?$")
 RULE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
 
 
@@ -45,7 +45,7 @@ class Amendment(_Strict):
 
 
 class Instrument(_Strict):
-    id: str = Field(pattern=r"^[a-z_]+$")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")  # digits for a version: holidays_2013, gpl2017
     title_zh: str
     title_en: str
     short_zh: str

@@ -34,7 +34,7 @@ from .decision import CitationOut, Decision, cite_out, decision_json
 from .evaluator import evaluate
 from .inputs import FUTURE_TOLERANCE, InputError, check_not_future, closest
 from .loader import load_rulebook
-from .periods import CalendarCoverageError, Counting
+from .periods import CalendarCoverageError, Counting, Unpublished
 from .problems import Problem, problems
 from .readings import BurdenOfProof, Readings
 from .rulebook import RuleBook
@@ -242,9 +242,12 @@ def _add_routes(app: FastAPI, book: RuleBook, pinned: dt.date | None) -> None:
         today: Annotated[Day | None, Query(description=TODAY_DOC)] = None,
         counting: Counting = Counting.CIVIL_CODE,
         burden_of_proof: BurdenOfProof = BurdenOfProof.SELLER_ASSERTING_DAMAGE,
+        unpublished_holidays: Unpublished = Unpublished.UNDETERMINED,
     ) -> Response:
         check_not_future(scenario, reference_day(today))
-        readings = Readings(counting=counting, burden_of_proof=burden_of_proof)
+        readings = Readings(
+            counting=counting, burden_of_proof=burden_of_proof, unpublished_holidays=unpublished_holidays
+        )
         ev = evaluate(book, scenario, as_of=as_of, readings=readings)
         return Response(decision_json(ev), media_type="application/json")
 

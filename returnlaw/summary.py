@@ -31,8 +31,7 @@ _OUTCOME_GROUPS = ("scope", "right", "intact", "presumptions")
 
 
 def reference_day() -> dt.date:
-    """The day "days remaining" count from, when the caller gives none. (One place to replace
-    once the ``--today`` option and the API's ``today`` exist.)"""
+    """The day "days remaining" count from when the caller gives no ``today`` (``--today``)."""
     return dt.date.today()
 
 
@@ -51,7 +50,7 @@ class DeadlineLine:
     label: str
     day: dt.date | None
     when: str  # the date (and time) as the language writes it, or why there is none
-    status: str  # met · missed · open · unknown_start
+    status: str  # met · missed · open · unknown_start · pending (awaits a holiday arrangement)
     state: str  # the status in words, with the days remaining or passed for an open one
     days_left: int | None  # negative: passed
     refs: tuple[str, ...]
@@ -191,7 +190,9 @@ def summarise(
     summary.burden = _burden(decision, book, words, [r for r in deciding if r.group == "presumptions"])
     if outcome == UNDETERMINED:
         facts = list(open_facts) if open_facts is not None else list(decision.questions)
-        summary.open_questions = [words.question(p) for p in facts]
+        # A holiday arrangement not in the data first: when it is there, it is what decides.
+        awaited = [text(p.zh, p.en) for p in decision.calendar_pending if p.resolved_by is None]
+        summary.open_questions = awaited + [words.question(p) for p in facts]
     summary.deadlines = [_deadline(d, words, today) for d in decision.deadlines]
     duties, summary.alternatives = _duties(decision, book, words, scenario)
     summary.duties = [d for d in duties if not d.depends]
@@ -277,12 +278,17 @@ def _deadline(d: DeadlineOut, words: Words, today: dt.date | None) -> DeadlineLi
         when = show_date(d.ends_at, lang)
     elif d.date is not None:
         when = show_date(d.date, lang)
+    elif d.earliest is not None and d.latest is not None:  # the band while an arrangement is missing
+        when = t("between", lang, first=show_date(d.earliest, lang), last=show_date(d.latest, lang))
     else:
         when = t("unknown_start", lang)
     days_left = (day - today).days if day is not None and today is not None else None
     if d.met is not None:
         status = "met" if d.met else "missed"
         state = t(status, lang)
+    elif day is None and d.pending_years:
+        years = ("、" if lang == "zh" else ", ").join(map(str, d.pending_years))
+        status, state = "pending", t("pending_arrangement", lang, years=years)
     elif day is None:
         status, state = "unknown_start", t("unknown_start", lang)
     else:

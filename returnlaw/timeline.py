@@ -31,7 +31,9 @@ from .scenario import Moment, Scenario, day_of, parse_day, parse_moment, read_pa
 PENALTY_PREFIX = "penalty_"  # vocabulary convention: a deadline whose crossing engages a penalty provision
 _NO_CLOCK = dt.date(9000, 1, 1)  # stands in for "today" when the caller gives none (no clock is read)
 
-Status = Literal["met", "missed", "open", "unknown"]
+# pending: the last day awaits a holiday arrangement that is not in the data, and the event (or
+# today) falls between its earliest and latest possible last day.
+Status = Literal["met", "missed", "open", "unknown", "pending"]
 
 
 class Timeline(BaseModel):
@@ -74,6 +76,9 @@ class DeadlineCheck(BaseModel):
     en: str
     due: dt.date | None  # the last day (ending 24:00)
     ends_at: dt.datetime | None  # the exact end under the platform_168h reading
+    due_earliest: dt.date | None  # the band of possible last days while an arrangement is missing
+    due_latest: dt.date | None
+    pending_years: list[int]  # the years whose holiday arrangement (not in the data) would settle it
     event: str | None  # the fact that meets it, e.g. return.refunded_at
     event_at: Moment | None
     status: Status
@@ -208,6 +213,9 @@ def _check(
         en=d.en,
         due=d.date,
         ends_at=d.ends_at,
+        due_earliest=d.earliest,
+        due_latest=d.latest,
+        pending_years=d.pending_years,
         event=event,
         event_at=event_at,
         status=status,
@@ -222,21 +230,27 @@ def _check(
 
 
 def _status(d: DeadlineOut, event_at: Any, today: dt.date | None) -> tuple[Status, int | None, int | None]:
-    """Status, days late, days to spare. The rule book's ``met`` decides when the event is known."""
-    if d.date is None:
+    """Status, days late, days to spare. The rule book's ``met`` decides when the event is known.
+    While the last day is a band (an arrangement not in the data), days are counted from its
+    earliest end when in time and from its latest end when late."""
+    if d.earliest is None or d.latest is None:
         return "unknown", None, None
+    first, last = d.date or d.earliest, d.date or d.latest
     if event_at is not None:
-        gap = (d.date - day_of(event_at)).days  # type: ignore[operator]
+        day = day_of(event_at)
         if d.met is True:
-            return "met", None, gap
+            return "met", None, max((first - day).days, 0)  # type: ignore[operator]
         if d.met is False:
-            return "missed", max(-gap, 0), None
-        return "unknown", None, None  # platform_168h: the event's day is the last day and its time is unknown
+            return "missed", max((day - last).days, 0), None  # type: ignore[operator]
+        # platform_168h: the event's day is the last day and its time is unknown; or inside the band
+        return ("unknown" if d.date else "pending"), None, None
     if today is None:
         return "open", None, None
-    if today > d.date:
-        return "missed", (today - d.date).days, None
-    return "open", None, (d.date - today).days
+    if today > last:
+        return "missed", (today - last).days, None
+    if today <= first:
+        return "open", None, (first - today).days
+    return "pending", None, None
 
 
 def _report(

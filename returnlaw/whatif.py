@@ -106,6 +106,7 @@ def replay_with(
     engine: Engine | None = None,
     book: RuleBook | None = None,
     reported_only: bool = False,
+    today: dt.date | None = None,
 ) -> WhatIf:
     """Re-run ``case`` with facts changed (``{"item.custom_made": True}``; None = unknown) and/or
     other readings, and compare it with the case as recorded under the default readings."""
@@ -115,7 +116,7 @@ def replay_with(
     for path in changes:
         check_settable(path)
     new_readings = parse_readings(readings)
-    scenario = with_facts(case.scenario, changes)
+    scenario = with_facts(case.scenario, changes, today=today)
     before = run_case(case, engine=engine, book=book, reported_only=reported_only)
     after = run_case(
         case, engine=engine, readings=new_readings, book=book, reported_only=reported_only, scenario=scenario
@@ -221,6 +222,7 @@ def what_changes(
     engine: Engine | None = None,
     book: RuleBook | None = None,
     explain: bool = True,
+    today: dt.date | None = None,
 ) -> tuple[Evaluation, list[Flip]]:
     """The smallest single-fact (or single-reading) changes that give another decided outcome:
     for each fact, its smallest change per new outcome, smallest first."""
@@ -233,7 +235,7 @@ def what_changes(
     base = decide(scenario, readings)
     best: dict[tuple[str, str], Flip] = {}
     smallest: dict[str, int] = {}
-    for fact, old, new, size, changed, new_readings in _candidates(scenario, readings, book):
+    for fact, old, new, size, changed, new_readings in _candidates(scenario, readings, book, today):
         if smallest.get(fact, size) < size:
             continue  # this fact already flips with a smaller change
         try:
@@ -248,7 +250,7 @@ def what_changes(
             smallest[fact] = min(size, smallest.get(fact, size))
     flips = sorted(best.values(), key=lambda f: (f.size, _order(f.fact), f.outcome))
     if explain:
-        flips = [_explained(f, scenario, readings, decide, base, book) for f in flips]
+        flips = [_explained(f, scenario, readings, decide, base, book, today) for f in flips]
     return base, flips
 
 
@@ -262,25 +264,33 @@ def _decider(subject: Scenario | Case, engine: Engine, book: RuleBook, as_of: dt
 
 
 def _explained(
-    flip: Flip, scenario: Scenario, readings: Readings, decide: Decide, base: Evaluation, book: RuleBook
+    flip: Flip,
+    scenario: Scenario,
+    readings: Readings,
+    decide: Decide,
+    base: Evaluation,
+    book: RuleBook,
+    today: dt.date | None = None,
 ) -> Flip:
-    changed, new_readings = _apply(scenario, readings, flip.fact, flip.after)
+    changed, new_readings = _apply(scenario, readings, flip.fact, flip.after, today)
     after = decide(changed, new_readings)
     touched = set_of_changes(scenario, changed, readings, new_readings)
     changes = diff(base.decision(), after.decision(), book, touched)
     return Flip(flip.fact, flip.before, flip.after, flip.outcome, flip.size, changes)
 
 
-def _apply(scenario: Scenario, readings: Readings, fact: str, value: Any) -> tuple[Scenario, Readings]:
+def _apply(
+    scenario: Scenario, readings: Readings, fact: str, value: Any, today: dt.date | None = None
+) -> tuple[Scenario, Readings]:
     if fact.startswith("reading "):
         return scenario, Readings.model_validate({**readings.model_dump(), fact[8:]: value})
-    return with_facts(scenario, {fact: value}), readings
+    return with_facts(scenario, {fact: value}, today=today), readings
 
 
 Candidate = tuple[str, Any, Any, int, Scenario, Readings]  # fact, old, new, size, scenario, readings
 
 
-def _candidates(scenario: Scenario, readings: Readings, book: RuleBook) -> Iterator[Candidate]:
+def _candidates(scenario: Scenario, readings: Readings, book: RuleBook, today: dt.date | None) -> Iterator[Candidate]:
     for name in READING_NAMES:
         current = getattr(readings, name)
         for value in type(current):
@@ -292,7 +302,7 @@ def _candidates(scenario: Scenario, readings: Readings, book: RuleBook) -> Itera
         old = read_path(scenario, path)
         for new, size in _alternatives(spec, old, scenario, book):
             try:
-                changed = with_facts(scenario, {path: new})
+                changed = with_facts(scenario, {path: new}, today=today)
             except (InputError, ValueError):
                 continue  # an impossible scenario, e.g. a notice before the purchase
             yield path, getattr(old, "value", old), new, size, changed, readings

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from returnlaw.cli import main
+from returnlaw.decision import SCHEMA_VERSION
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -43,7 +44,7 @@ def test_json_output_is_the_decision(capsys):
     data = json.loads(out)
     assert code == 0
     assert data["outcome"] == "not_returnable"
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == SCHEMA_VERSION == "2.0"
     applied = {r["rule"] for r in data["reasons"] if r["status"] == "applied"}
     assert "cpl-25-2-value-lost-once-activated" in applied
 

@@ -32,6 +32,8 @@ def test_the_wheel_contains_rules_cases_and_type_marker(wheel):
         assert f"returnlaw/rules/{rule_file.name}" in names
     for case_file in (ROOT / "cases").glob("*.yaml"):
         assert f"returnlaw/cases/{case_file.name}" in names
+    calendar = list((ROOT / "rules" / "calendar").glob("*.yaml"))
+    assert len(calendar) > 20 and all(f"returnlaw/rules/calendar/{f.name}" in names for f in calendar)
     assert "returnlaw/py.typed" in names
 
 

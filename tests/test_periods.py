@@ -9,11 +9,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from returnlaw import holidays
+from returnlaw import periods as periods_module
 from returnlaw.periods import (
+    ArrangementPendingError,
     CalendarCoverageError,
     Counting,
+    Unpublished,
     covered_years,
     period_end,
+    period_span,
     rest_day,
     within_period,
 )
@@ -152,34 +157,140 @@ def test_platform_168h_plain_date_start_equals_calendar_only(start, event, days)
     )
 
 
-# --- Calendar coverage ---
+# --- Time past the holiday data (law.md §9.8): the calendar only where it matters ---
 
 
-def test_calendar_coverage_error_names_year_and_range():
-    too_late = date(LAST + 1, 3, 7)
-    with pytest.raises(CalendarCoverageError) as info:
-        rest_day(too_late)
-    message = str(info.value)
-    assert str(LAST + 1) in message and too_late.isoformat() in message
-    assert f"{FIRST}-{LAST}" in message and "counting=calendar_only" in message
-    assert isinstance(info.value, ValueError)
-    with pytest.raises(CalendarCoverageError, match=str(FIRST - 1)):
-        period_end(date(FIRST - 1, 6, 1), 7, CIVIL)
+class CalendarTouched(AssertionError):
+    pass
 
 
-def test_calendar_only_and_platform_need_no_calendar():
+@pytest.fixture
+def no_calendar(monkeypatch):
+    """Every rest-day lookup raises; the cached last days are cleared so none can hide a lookup."""
+
+    def touched(*args, **kwargs):
+        raise CalendarTouched("the calendar was consulted")
+
+    monkeypatch.setattr(periods_module, "_calendar", touched)
+    periods_module._band.cache_clear()
+    yield
+    periods_module._band.cache_clear()
+
+
+@given(
+    st.dates(min_value=date(2014, 1, 1), max_value=date(2030, 12, 31)),
+    st.integers(min_value=-3, max_value=7),
+    st.sampled_from(list(Unpublished)),
+)
+def test_a_notice_within_7_calendar_days_is_in_time_under_every_reading_without_the_calendar(signed, offset, unp):
+    """Measures Art. 10(2), Civil Code Art. 201(1): day 7 after signing is in time whatever the rest
+    days are, so no reading needs the calendar for it (checked with a calendar that raises)."""
+    touched = periods_module._calendar
+    periods_module._calendar = _raise
+    periods_module._band.cache_clear()  # no cached last day may hide a lookup
+    try:
+        for counting in Counting:
+            notice = signed + timedelta(days=offset)
+            assert within_period(signed, notice, 7, counting, unp) is True
+            at_midnight = datetime.combine(notice, datetime.min.time())
+            assert within_period(signed, at_midnight, 7, counting, unp) is True
+    finally:
+        periods_module._calendar = touched
+
+
+def _raise():
+    raise CalendarTouched("the calendar was consulted")
+
+
+@pytest.fixture
+def data_ends_in_2026(monkeypatch):
+    """Checks about 2027 before its notice keep their meaning once 2027.yaml is in the data."""
+    calendar = holidays.default_calendar()
+    pinned = calendar.without(*(y for y in calendar.published if y > 2026))
+    monkeypatch.setattr(periods_module, "_calendar", lambda: pinned)
+    periods_module._band.cache_clear()
+    yield
+    periods_module._band.cache_clear()
+
+
+def test_the_calendar_is_consulted_only_after_the_plain_last_day(no_calendar):
+    assert within_period(D("2026-12-25"), D("2027-01-01"), 7, CIVIL) is True
+    assert within_period(D("2026-12-25"), D("2027-01-02"), 7, CAL) is False  # calendar_only: no calendar
+    with pytest.raises(CalendarTouched):
+        within_period(D("2026-12-25"), D("2027-01-02"), 7, CIVIL)
+
+
+def test_the_last_day_past_the_data_is_a_band_naming_the_year(data_ends_in_2026):
+    """Signed 2026-12-25: day 7 is New Year's Day 2027, a rest day under holidays 2 whatever the
+    2027 notice says; the days after it may be rest or working days until the notice is in."""
+    span = period_span(D("2026-12-25"), 7, CIVIL)
+    assert (span.earliest, span.latest, span.pending) == (D("2027-01-02"), D("2027-01-07"), (2027,))
+    assert not span.known and span.resolve() is None
+    assert span.resolve(Unpublished.LATEST_END) == D("2027-01-07")
+    assert span.resolve(Unpublished.EARLIEST_END) == D("2027-01-02")
+    with pytest.raises(ArrangementPendingError, match=r"2027-01-02 and 2027-01-07.*2027 is not in the holiday data"):
+        period_end(D("2026-12-25"), 7, CIVIL)
+    assert isinstance(ArrangementPendingError("x"), CalendarCoverageError)
+    assert period_end(D("2026-12-25"), 7, CIVIL, Unpublished.LATEST_END) == D("2027-01-07")
+    assert period_span(D("2026-12-25"), 7, CAL).known
+
+
+@pytest.mark.parametrize(
+    ("notice", "undetermined", "latest", "earliest"),
+    [
+        ("2027-01-01", True, True, True),  # day 7: in time whatever the calendar
+        ("2027-01-02", True, True, True),  # New Year's Day is certain: the end is at least 01-02
+        ("2027-01-03", None, True, False),  # inside the band: the 2027 notice decides
+        ("2027-01-07", None, True, False),
+        ("2027-01-08", False, False, False),  # after the latest possible end
+    ],
+)
+def test_a_notice_inside_the_band_is_decided_by_the_reading(data_ends_in_2026, notice, undetermined, latest, earliest):
+    signed = D("2026-12-25")
+    assert within_period(signed, D(notice), 7, CIVIL) is undetermined
+    assert within_period(signed, D(notice), 7, CIVIL, Unpublished.LATEST_END) is latest
+    assert within_period(signed, D(notice), 7, CIVIL, "earliest_end") is earliest  # type: ignore[arg-type]
+    assert within_period(signed, D(notice), 7, CAL) is (D(notice) <= D("2027-01-01"))
+
+
+def test_rest_days_past_the_data(data_ends_in_2026):
+    assert rest_day(D("2027-01-01")) is True  # holidays 2(1)(1): 元旦
+    assert rest_day(D("2027-02-06")) is True  # 正月初一 2027
+    assert rest_day(D("2027-01-02")) is None  # a Saturday that the notice may make a working day
+    assert rest_day(D("2027-03-10")) is False  # a Wednesday far from any holiday
+    assert rest_day(D("2027-03-13")) is True  # a Saturday far from any holiday
+    first, last = covered_years()
+    assert (first, last) == (2004, 2026)
+
+
+@given(st.dates(min_value=date(LAST, 11, 1), max_value=date(LAST + 4, 12, 31)), day_counts, st.integers(0, 60))
+def test_past_the_data_the_band_orders_the_readings(start, days, offset):
+    """Past the data: plain <= earliest <= latest, never more than three weeks apart; an act is
+    undetermined exactly inside (earliest, latest], where latest_end says in time and earliest_end late."""
+    span = period_span(start, days, CIVIL)
+    plain = start + timedelta(days=days)
+    assert plain <= span.earliest <= span.latest <= plain + timedelta(days=21)
+    assert span.known == (not span.pending)
+    event = start + timedelta(days=offset)
+    results = {u: within_period(start, event, days, CIVIL, u) for u in Unpublished}
+    inside = span.earliest < event <= span.latest
+    assert (results[Unpublished.UNDETERMINED] is None) == inside
+    if inside:
+        assert results[Unpublished.LATEST_END] is True and results[Unpublished.EARLIEST_END] is False
+    else:
+        assert len(set(results.values())) == 1
+
+
+def test_a_year_before_the_data_and_the_encoded_texts_is_a_clear_error():
+    with pytest.raises(CalendarCoverageError, match="2003"):
+        period_end(date(2003, 6, 1), 7, CIVIL)
+
+
+def test_calendar_only_and_platform_need_no_calendar(no_calendar):
     far = date(LAST + 5, 6, 1)
     assert period_end(far, 7, CAL) == far + timedelta(days=7)
     assert within_period(far, far + timedelta(days=7), 7, H168) is True
-
-
-def test_covered_years_match_package():
-    import chinese_calendar
-
-    assert FIRST <= 2024 <= LAST
-    with pytest.raises(NotImplementedError):
-        chinese_calendar.is_holiday(date(LAST + 1, 1, 1))
-    chinese_calendar.is_holiday(date(LAST, 12, 31))
+    assert within_period(far, far + timedelta(days=9), 7, H168) is False
 
 
 # --- Argument validation ---

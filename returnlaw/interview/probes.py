@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..evaluator import outcome_of
 from ..facts import FACTS
-from ..periods import CalendarCoverageError, Counting, period_end, within_period
+from ..periods import CalendarCoverageError, Counting, period_span, within_period
 from ..readings import Readings
 from ..rulebook import RuleBook
 from ..scenario import Scenario, day_of
@@ -88,17 +88,17 @@ def _days_probes(ctx: Ctx, scenario: Scenario, period: Period) -> list[int]:
     start, event = FACTS[period.start].get(scenario), FACTS[period.event].get(scenario)
     if start is None or event is None:
         return list(_DAY_LADDER)
-    need = _days_needed(start, event, ctx.readings.counting)  # type: ignore[arg-type]
+    need = _days_needed(start, event, ctx.readings)  # type: ignore[arg-type]
     return [] if need is None else [need - 1, need]
 
 
-def _days_needed(start: dt.date, event: dt.date, counting: Counting) -> int | None:
+def _days_needed(start: dt.date, event: dt.date, readings: Readings) -> int | None:
     """The fewest days in which a notice on ``event`` is in time (the test is monotone in days)."""
     low, high = 1, max(1, (day_of(event) - day_of(start)).days + 1)  # type: ignore[operator]
     try:
         while low < high:
             mid = (low + high) // 2
-            if within_period(start, event, mid, counting) is True:
+            if within_period(start, event, mid, readings.counting, readings.unpublished_holidays) is True:
                 high = mid
             else:
                 low = mid + 1
@@ -119,31 +119,37 @@ def _date_probes(ctx: Ctx, scenario: Scenario, path: str) -> list[object]:
         known = day_of(FACTS[other].get(scenario))
         if known is not None:
             values += [known - ONE_DAY, known + ONE_DAY]
-    counting = ctx.readings.counting
     for period in ctx.shape.periods:
         days = period.days if isinstance(period.days, int) else FACTS[period.days].get(scenario)
         if days is None:
             continue
         start, event = FACTS[period.start].get(scenario), FACTS[period.event].get(scenario)
         if path == period.event and start is not None:
-            values += _event_probes(start, int(days), counting)  # type: ignore[arg-type]
+            values += _event_probes(start, int(days), ctx.readings)  # type: ignore[arg-type]
         if path == period.start and event is not None:
-            values += _start_probes(event, int(days), counting)  # type: ignore[arg-type]
+            values += _start_probes(event, int(days), ctx.readings)  # type: ignore[arg-type]
     return values or list(ctx.shape.law_days)
 
 
-def _event_probes(start: dt.date, days: int, counting: Counting) -> list[object]:
-    """The period's end and the moment after it: in time, and late."""
+def _event_probes(start: dt.date, days: int, readings: Readings) -> list[object]:
+    """The period's end and the moment after it: in time, and late. While a holiday arrangement
+    not in the data leaves the end open: the earliest end (in time), the day after it (open under
+    the default reading) and the day after the latest end (late)."""
     try:
-        end = period_end(start, days, counting)
+        span = period_span(start, days, readings.counting)
     except CalendarCoverageError:
         return []
+    end = span.resolve(readings.unpublished_holidays)
+    if end is None:
+        return [span.earliest, span.earliest + ONE_DAY, span.latest + ONE_DAY]
     step = _ONE_MINUTE if isinstance(end, dt.datetime) else ONE_DAY
     return [end, end + step]
 
 
-def _start_probes(event: dt.date, days: int, counting: Counting) -> list[object]:
-    """The latest start that makes ``event`` late, and the one just after it (in time)."""
+def _start_probes(event: dt.date, days: int, readings: Readings) -> list[object]:
+    """The latest start that makes ``event`` late, and the one just after it (in time, or open
+    while a holiday arrangement not in the data decides)."""
+    counting = readings.counting
     if counting is Counting.PLATFORM_168H:
         base = event if isinstance(event, dt.datetime) else dt.datetime.combine(event, dt.time())
         first = base - dt.timedelta(hours=24 * days)
@@ -152,7 +158,7 @@ def _start_probes(event: dt.date, days: int, counting: Counting) -> list[object]
     start = target - dt.timedelta(days=days + 1)  # type: ignore[operator]
     try:
         for _ in range(40):  # rest days can push the end by a few weeks at most
-            if period_end(start, days, counting) < target:  # type: ignore[operator]
+            if within_period(start, target, days, counting, readings.unpublished_holidays) is False:
                 return [start, start + ONE_DAY]
             start -= ONE_DAY
     except CalendarCoverageError:

@@ -64,17 +64,19 @@ class Interview:
         readings: Readings = DEFAULT_READINGS,
         wording: Wording | None = None,
         ask_unknown_again: bool = False,
+        today: dt.date | None = None,
     ) -> None:
         """``start``: the facts known so far; a fact given as null (``is_operator: null``) was
         answered "unknown" in an earlier session and is not asked again unless
-        ``ask_unknown_again``."""
+        ``ask_unknown_again``. ``today``: the reference day for dates in the future (default:
+        the system date)."""
         self.book = book or default_rulebook()
         self.wording = wording or default_wording()
-        self.as_of, self.readings = as_of, readings
+        self.as_of, self.readings, self.today = as_of, readings, today
         self._base = scenario_data(start) if isinstance(start, Scenario) else copy.deepcopy(dict(start or {}))
         self._unknown_before = frozenset() if ask_unknown_again else unknown_facts(self._base)
         self._steps: list[Step] = []
-        self._scenario = parse_scenario(copy.deepcopy(self._base))
+        self._scenario = parse_scenario(copy.deepcopy(self._base), today=today)
 
     @property
     def scenario(self) -> Scenario:
@@ -210,7 +212,7 @@ class Interview:
                 _put(data, step.fact, step.answer)
             for path, value in step.recorded:
                 _put(data, path, value)
-        return parse_scenario(data)
+        return parse_scenario(data, today=self.today)
 
 
 @dataclass(frozen=True)
