@@ -1,11 +1,11 @@
 """Golden decisions: what the rule book decides for every scenario file of a directory, kept as
 data in ``tests/golden/<directory name>.yaml`` and compared by ``tests/test_golden.py``.
 
-A golden records, under the default readings, the outcome, the rules applied, defeated and left
-undetermined, the warnings, obligations (with amounts, and whether certain or depending on facts
-still unknown), deadlines (date, whether met, whether certain), presumptions and questions; and
-the outcome under every other value of every reading. Every list is exact: a rule, warning or
-obligation more or less is a difference.
+A golden records, under the default readings and as on ``TODAY`` (``--today 2030-01-01``), the
+outcome, the rules applied, defeated and left undetermined, the warnings, obligations (with
+amounts, and whether certain or depending on facts still unknown), deadlines (date, whether met,
+whether certain), presumptions and questions; and the outcome under every other value of every
+reading. Every list is exact: a rule, warning or obligation more or less is a difference.
 
 The test never writes goldens. After a change that is meant to change decisions, a human runs
 
@@ -18,6 +18,7 @@ explains them. ``python -m tests.golden check`` prints the differences without w
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -35,6 +36,8 @@ GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 # once the directory exists.
 SOURCES = ("examples", "tests/data/review_legal")
 SUFFIXES = (".yaml", ".yml", ".json")
+# Decisions are taken as on this day (``--today``), so that a golden does not change with the clock.
+TODAY = dt.date(2030, 1, 1)
 HEADER = (
     "# Golden decisions for {source}/: written by `python -m tests.golden write {source}`.\n"
     "# Never edit by hand and never rewrite to make a test pass: rewrite after a deliberate change\n"
@@ -51,7 +54,7 @@ def scan(source: str) -> tuple[dict[str, Scenario], list[str]]:
     scenarios, others = {}, []
     for path in sorted(p for p in (ROOT / source).iterdir() if p.is_file() and p.suffix in SUFFIXES):
         try:
-            scenarios[path.name] = read_scenario_file(path)
+            scenarios[path.name] = read_scenario_file(path, today=TODAY)
         except InputError:
             others.append(path.name)
     return scenarios, others
@@ -60,7 +63,7 @@ def scan(source: str) -> tuple[dict[str, Scenario], list[str]]:
 def summary(scenario: Scenario, book: Any = None, default_readings: dict[str, str] | None = None) -> dict[str, Any]:
     """What a golden records for one scenario (plain data, stable order)."""
     defaults = Readings(**(default_readings or {}))
-    d = decide(scenario, readings=defaults, book=book)
+    d = decide(scenario, readings=defaults, book=book, today=TODAY)
     status: dict[str, list[str]] = {s: [] for s in ("applied", "defeated", "undetermined")}
     for reason in d.reasons:
         if reason.status in status:
@@ -71,7 +74,7 @@ def summary(scenario: Scenario, book: Any = None, default_readings: dict[str, st
         for value in (m.value for m in annotation):  # type: ignore[union-attr]
             if value != getattr(defaults, name):
                 other = defaults.model_copy(update={name: value})
-                by_reading[f"{name}={value}"] = decide(scenario, readings=other, book=book).outcome
+                by_reading[f"{name}={value}"] = decide(scenario, readings=other, book=book, today=TODAY).outcome
     return {
         "outcome": d.outcome,
         **{s: sorted(rules) for s, rules in status.items()},

@@ -105,10 +105,10 @@ def _review_checks() -> list[Check]:
         files = [p for p in REVIEW.glob(f"{stem}.*") if p.suffix in golden.SUFFIXES]
         if len(files) != 1:
             continue
-        s = read_scenario_file(files[0])
+        s = read_scenario_file(files[0], today=golden.TODAY)
 
         def full(book: RuleBook, defaults: Mapping[str, str] | None, s: Any = s, w: Any = want) -> str | None:
-            d = decide(s, readings=_readings(defaults), book=book)
+            d = decide(s, readings=_readings(defaults), book=book, today=golden.TODAY)
             warnings = {x.code for x in d.warnings}
             applied = {r.rule for r in d.reasons if r.status == "applied"}
             amounts = {o.amount for o in d.obligations if o.amount is not None}

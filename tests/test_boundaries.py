@@ -46,4 +46,5 @@ def test_every_list_member_date_and_threshold_has_a_law_example_on_each_side(law
     results = list(run(MUTANTS, DOCUMENTS, law_examples))
     missing = [r.mutant.description for r in results if r.status == "survived" and not r.detail]
     assert not missing, "no law example on this side of:\n  " + "\n  ".join(missing)
-    assert sum(r.status == "killed" for r in results) >= 0.9 * len(MUTANTS)
+    decidable = [r for r in results if r.status != "equivalent"]
+    assert sum(r.status == "killed" for r in decidable) >= 0.9 * len(decidable) > 0
