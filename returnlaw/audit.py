@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, 
 from .api import default_rulebook
 from .decision import CitationOut, Decision
 from .evaluator import evaluate
-from .inputs import InputError, explain, parse_scenario
+from .inputs import InputError, explain, parse_date, parse_scenario
 from .rulebook import RuleBook, Warning
 from .scenario import Category, Channel, Nature, Promise, Subject, Trigger, parse_day
 
@@ -170,7 +170,9 @@ def audit_listing(
     book: RuleBook | None = None,
     today: dt.date | None = None,
 ) -> ListingAudit:
-    """Report every breach a listing commits on the as-of date, and the penalty provisions engaged."""
+    """Report every breach a listing commits on the as-of date, and the penalty provisions engaged.
+    ``as_of`` and ``today`` may be dates or ``YYYY-MM-DD`` text; anything else is an InputError."""
+    as_of, today = parse_date(as_of, "as_of"), parse_date(today, "today")
     item = parse_listing(listing)
     book = book or default_rulebook()
     day = item.as_of or as_of or today or dt.date.today()
@@ -274,6 +276,7 @@ def _report(
             en=w.en,
         )
         for w in decision.warnings
+        if w.if_outcome is None  # a listing's breach holds for every purchase, not only a returnable one
     ]
     questions = _questions(decision, asks, book)
     breaches = [f for f in findings if f.kind == "breach"]

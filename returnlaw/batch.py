@@ -20,6 +20,7 @@ test checks it against the full decision.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -27,18 +28,20 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import Field, Strict, StrictStr, ValidationError
 
+from . import workers
 from .api import default_rulebook
 from .atomic import atomic_writer
 from .decision import decision_json
+from .echo import clip
 from .evaluator import Evaluation, evaluate
 from .facts import FACTS
-from .inputs import MAX_INPUT_BYTES, InputError, check_not_future, load_data, parse_scenario
+from .files import FileError, LongLine, bounded_lines, open_bounded, open_lines, os_error
+from .inputs import MAX_DIGITS, MAX_INPUT_BYTES, InputError, check_not_future, load_data, parse_json, parse_scenario
 from .loader import load_rulebook
 from .periods import CalendarCoverageError, period_span
 from .readings import DEFAULT_READINGS, Readings
@@ -48,16 +51,21 @@ from .scenario import Scenario
 if TYPE_CHECKING:
     import pyarrow as pa
 
+_ID_BOUND = 10**MAX_DIGITS - 1
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 DEFAULT_CHUNK_ROWS = 2000
+CHUNK_BYTES = 16_000_000  # a chunk of JSON Lines also ends here: 2,000 rows of 1 MB would be 2 GB
+JOBS_PER_CORE = 8  # more worker processes than this per core is a typo (--jobs 10000), not a plan
+FIRST_ERRORS = 5  # row errors a run reports by reason in its summary
 _PARQUET_ROW_GROUP = 65_536
 
 
 class Row(Scenario):
-    """A scenario as a batch row: the scenario's fields plus the caller's ``id``."""
+    """A scenario as a batch row: the scenario's fields plus the caller's ``id`` (text or a JSON
+    whole number of at most MAX_DIGITS digits: not 1.0, 1e3 or true, as the careful reader says)."""
 
-    id: str | int | None = None
+    id: StrictStr | Annotated[int, Strict(), Field(ge=-_ID_BOUND, le=_ID_BOUND)] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,7 @@ class BatchStats:
     rows: int = 0
     errors: int = 0
     seconds: float = 0.0
+    first_errors: list[tuple[int, str]] = field(default_factory=list)  # (row, reason), the first few
 
     @property
     def rows_per_s(self) -> float:
@@ -125,6 +134,8 @@ def _scenario(raw: Any, opts: BatchOptions) -> tuple[Scenario, object]:
     if isinstance(raw, Scenario):
         check_not_future(raw, opts.today)
         return raw, getattr(raw, "id", None)
+    if isinstance(raw, LongLine):
+        raise InputError(f"row is {raw.size} bytes long; the limit is {MAX_INPUT_BYTES}")
     if isinstance(raw, str | bytes) and len(raw) > MAX_INPUT_BYTES:
         raise InputError(f"row is {len(raw)} bytes long; the limit is {MAX_INPUT_BYTES}")
     if opts.fast_json and not opts.full:
@@ -150,23 +161,24 @@ def _careful(raw: Any, opts: BatchOptions) -> tuple[Scenario, object]:
 
 
 def _row_data(raw: str | bytes) -> Any:
-    """JSON only (no YAML for batch rows), read by the same reader as a single scenario."""
+    """Read by the same reader as a single scenario, with its limits (a bare 5,000-digit number is
+    this row's error); a byte order mark is ignored, as ``check`` ignores it."""
     text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    text = text.removeprefix("\ufeff")
     if not text.strip():
         raise InputError("empty line")
     if text.lstrip().startswith(("{", "[")):
         return load_data(raw, "row")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise InputError(f"row: invalid JSON at column {err.colno}: {err.msg}") from None
+    return parse_json(text, "row")
 
 
 def _raw_id(raw: Any) -> str | None:
     """The id of a row that failed, if one can be read at all."""
+    if isinstance(raw, LongLine):
+        return None
     try:
-        data = json.loads(raw) if isinstance(raw, str | bytes) else raw
-    except (ValueError, RecursionError):
+        data = parse_json(raw, "row") if isinstance(raw, str | bytes) else raw
+    except InputError:
         return None
     ident = data.get("id") if isinstance(data, Mapping) else None
     return None if ident is None or isinstance(ident, bool | dict | list) else str(ident)
@@ -284,9 +296,10 @@ def decide_table(
     import pyarrow as pa
 
     opts = BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir, fast_json)
+    jobs = _jobs(jobs)
     batches = table.to_batches(max_chunksize=chunk_rows) if isinstance(table, pa.Table) else [table]
     tasks = _arrow_tasks(batches, 0)
-    out = [result for result, _, _, _ in _run(tasks, opts, jobs, "parquet")]
+    out = [result for result, *_ in _run(tasks, opts, jobs, "parquet")]
     schema = output_schema(process_rulebook(rules_dir), full)
     return pa.Table.from_batches(out, schema=schema) if out else schema.empty_table()
 
@@ -331,8 +344,11 @@ def _drop_nulls(value: Any) -> Any:
 # -- chunks, workers and files ----------------------------------------------------------------------
 
 
-def decide_chunk(kind: str, first: int, payload: Any, opts: BatchOptions, out_format: str) -> tuple[Any, int, int]:
-    """Decide one chunk (runs in a worker): returns (encoded output, rows, errors)."""
+def decide_chunk(
+    kind: str, first: int, payload: Any, opts: BatchOptions, out_format: str
+) -> tuple[Any, int, int, list[tuple[int, str]]]:
+    """Decide one chunk (runs in a worker): returns (encoded output, rows, errors, the first few
+    errors as (row, reason))."""
     book = process_rulebook(opts.rules_dir)
     rows = payload if kind == "lines" else arrow_rows(payload)
     out = []
@@ -343,8 +359,8 @@ def decide_chunk(kind: str, first: int, payload: Any, opts: BatchOptions, out_fo
         else:
             result = decide_row(raw, first + i, book, opts)
         out.append(result)
-    errors = sum(1 for r in out if r["error"] is not None)
-    return _encode(out, book, opts, out_format), len(out), errors
+    failed = [(r["row"], r["error"]) for r in out if r["error"] is not None]
+    return _encode(out, book, opts, out_format), len(out), len(failed), failed[:FIRST_ERRORS]
 
 
 def _encode(rows: list[dict[str, Any]], book: RuleBook, opts: BatchOptions, out_format: str) -> Any:
@@ -373,13 +389,19 @@ def _json_default(value: object) -> str:
 
 
 def _line_tasks(handle: IO[bytes], chunk_rows: int) -> Iterator[tuple[str, int, Any, int]]:
-    first = 0
-    while True:
-        lines = [line.rstrip(b"\r\n") for line in islice(handle, chunk_rows)]
-        if not lines:
-            return
-        yield "lines", first, lines, sum(len(x) for x in lines) + len(lines)
-        first += len(lines)
+    """Chunks of at most ``chunk_rows`` lines and about CHUNK_BYTES; a line is never held whole
+    past MAX_INPUT_BYTES (it becomes that row's error). Units: the bytes read."""
+    first, chunk, held, units = 0, [], 0, 0
+    for line in bounded_lines(handle, MAX_INPUT_BYTES):
+        chunk.append(line)
+        size = line.size if isinstance(line, LongLine) else len(line)
+        held += 0 if isinstance(line, LongLine) else size
+        units += size + 1
+        if len(chunk) >= chunk_rows or held >= CHUNK_BYTES:
+            yield "lines", first, chunk, units
+            first, chunk, held, units = first + len(chunk), [], 0, 0
+    if chunk:
+        yield "lines", first, chunk, units
 
 
 def _arrow_tasks(batches: Iterable[pa.RecordBatch], first: int) -> Iterator[tuple[str, int, Any, int]]:
@@ -396,7 +418,10 @@ def _run(
         for kind, first, payload, units in tasks:
             yield (*decide_chunk(kind, first, payload, opts, out_format), units)
         return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=_context(), initializer=workers.init_worker, initargs=(os.getpid(),)
+    )
+    try:
         pending: deque[tuple[Future, int]] = deque()
         for kind, first, payload, units in tasks:
             pending.append((pool.submit(decide_chunk, kind, first, payload, opts, out_format), units))
@@ -406,18 +431,42 @@ def _run(
         while pending:
             future, done = pending.popleft()
             yield (*future.result(), done)
+    except BaseException:  # an error, Ctrl-C or SIGTERM, or the reader stopped: no worker outlives the run
+        workers.stop(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _context() -> Any:
     """Fork when this process runs no other thread (workers inherit the loaded rule book; forking a
     threaded process can deadlock a child); otherwise start clean workers from a fork server."""
     import multiprocessing
-    import threading
 
     methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
+    if "fork" in methods and _threads() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _threads() -> int:
+    """Threads of this process, those of C libraries too (pyarrow's pool is invisible to the
+    threading module; Python 3.12 warns when such a process forks)."""
+    import threading
+
+    try:
+        return max(len(os.listdir("/proc/self/task")), threading.active_count())
+    except OSError:  # no /proc: Python's own threads are all that can be counted
+        return threading.active_count()
+
+
+def _jobs(jobs: int | None) -> int:
+    """Worker processes: all usable cores by default, and never a fork bomb."""
+    cores = usable_cores()
+    if jobs is None:
+        return cores
+    if jobs < 1 or jobs > JOBS_PER_CORE * cores:
+        raise InputError(f"jobs must be 1 to {JOBS_PER_CORE * cores} ({JOBS_PER_CORE} per usable core), got {jobs}")
+    return jobs
 
 
 def usable_cores() -> int:
@@ -458,35 +507,65 @@ def run_batch(
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
     in_format, out_format = file_format(src), file_format(dst)
-    jobs = jobs or usable_cores()
+    if "parquet" in (in_format, out_format):
+        require_arrow()
+    jobs = _jobs(jobs)
     opts = BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir, fast_json)
     book = process_rulebook(rules_dir)  # a bad rule directory fails here, before any worker starts
     stats, started = BatchStats(), time.perf_counter()
-    with _open_input(src, in_format, chunk_rows) as tasks, _Writer(dst, out_format, book, full) as out:
-        for encoded, rows, errors, units in _run(tasks, opts, jobs, out_format):
+    with _open_input(src, in_format, chunk_rows) as tasks, _Writer(dst, out_format, book, full, src) as out:
+        for encoded, rows, errors, first_errors, units in _run(tasks, opts, jobs, out_format):
             out.write(encoded)
             stats.rows += rows
             stats.errors += errors
+            stats.first_errors.extend(first_errors[: FIRST_ERRORS - len(stats.first_errors)])
             if progress:
                 progress(units, stats.rows, stats.errors)
     stats.seconds = time.perf_counter() - started
     return stats
 
 
+def require_arrow() -> None:
+    """Parquet needs pyarrow (the ``batch`` extra): say so instead of a traceback."""
+    try:
+        import pyarrow
+        import pyarrow.parquet  # noqa: F401
+    except ImportError as err:
+        raise InputError(
+            f"Parquet files need pyarrow, which is not installed ({err.name or err}): "
+            "pip install 'returnlaw[batch]', or use .jsonl"
+        ) from None
+
+
 def input_size(src: str | Path) -> int:
     """The progress total: bytes of a JSON Lines file, rows of a Parquet file."""
-    in_format = file_format(src)
-    try:
-        if in_format == "jsonl":
-            return Path(src).stat().st_size
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+    if file_format(src) == "jsonl":
+        with open_lines(src) as handle:
+            return os.fstat(handle.fileno()).st_size
+    require_arrow()
+    import pyarrow.parquet as pq
 
-        return pq.ParquetFile(src).metadata.num_rows
-    except OSError as err:
-        raise InputError(f"cannot read {src}: {err.strerror or err}") from None
-    except pa.ArrowInvalid as err:
-        raise InputError(f"{src} is not a readable Parquet file: {err}") from None
+    with open_bounded(src, regular_only=True) as handle, _parquet_errors(src):
+        return pq.ParquetFile(handle).metadata.num_rows
+
+
+@contextlib.contextmanager
+def _parquet_errors(src: str | Path) -> Iterator[None]:
+    """A damaged Parquet file (bad footer, corrupt data pages) is an input error naming the file."""
+    import pyarrow as pa
+
+    try:
+        yield
+    except (pa.ArrowException, OSError) as err:
+        raise FileError(f"{src} is not a readable Parquet file: {clip(str(err))}", src) from None
+
+
+def _parquet_tasks(src: str | Path, handle: IO[bytes], chunk_rows: int) -> Iterator[tuple[str, int, Any, int]]:
+    import pyarrow.parquet as pq
+
+    with _parquet_errors(src):
+        reader = pq.ParquetFile(handle)
+        yield from _arrow_tasks(reader.iter_batches(batch_size=chunk_rows), 0)
 
 
 class _open_input:
@@ -496,51 +575,53 @@ class _open_input:
         self.src, self.format, self.chunk_rows = src, in_format, chunk_rows
 
     def __enter__(self) -> Iterator[tuple[str, int, Any, int]]:
-        try:
-            self.handle = open(self.src, "rb")
-        except OSError as err:
-            raise InputError(f"cannot read {self.src}: {err.strerror}") from None
         if self.format == "jsonl":
+            self.handle = open_lines(self.src)
             return _line_tasks(self.handle, self.chunk_rows)
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        try:
-            reader = pq.ParquetFile(self.handle)
-        except (pa.ArrowInvalid, OSError) as err:
-            raise InputError(f"{self.src} is not a readable Parquet file: {err}") from None
-        return _arrow_tasks(reader.iter_batches(batch_size=self.chunk_rows), 0)
+        self.handle = open_bounded(self.src, regular_only=True)  # Parquet is read by seeking
+        return _parquet_tasks(self.src, self.handle, self.chunk_rows)
 
     def __exit__(self, *exc: object) -> None:
         self.handle.close()
 
 
 class _Writer:
-    """Writes encoded chunks to a temporary file that replaces ``dst`` only on success."""
+    """Writes encoded chunks to a temporary file that replaces ``dst`` only on success; a write
+    that fails (disk full, read-only) is an error naming ``dst``."""
 
-    def __init__(self, dst: str | Path, out_format: str, book: RuleBook, full: bool) -> None:
-        self.dst, self.format, self.book, self.full = dst, out_format, book, full
+    def __init__(self, dst: str | Path, out_format: str, book: RuleBook, full: bool, src: str | Path) -> None:
+        self.dst, self.format, self.book, self.full, self.src = dst, out_format, book, full, src
         self.pending: list[Any] = []
         self.pending_rows = 0
 
     def __enter__(self) -> _Writer:
-        self._atomic = atomic_writer(self.dst, "wb")
+        self._atomic = atomic_writer(self.dst, "wb", inputs=(self.src,))
         self.handle = self._atomic.__enter__()
         if self.format == "parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            self.parquet = pq.ParquetWriter(pa.PythonFile(self.handle, mode="w"), output_schema(self.book, self.full))
+            with self._writing():
+                sink = pa.PythonFile(self.handle, mode="w")
+                self.parquet = pq.ParquetWriter(sink, output_schema(self.book, self.full))
         return self
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as err:
+            raise os_error(err, self.dst, "write") from None
+
     def write(self, encoded: Any) -> None:
-        if self.format == "jsonl":
-            self.handle.write(encoded)
-            return
-        self.pending.append(encoded)
-        self.pending_rows += encoded.num_rows
-        if self.pending_rows >= _PARQUET_ROW_GROUP:
-            self._flush()
+        with self._writing():
+            if self.format == "jsonl":
+                self.handle.write(encoded)
+                return
+            self.pending.append(encoded)
+            self.pending_rows += encoded.num_rows
+            if self.pending_rows >= _PARQUET_ROW_GROUP:
+                self._flush()
 
     def _flush(self) -> None:
         import pyarrow as pa
@@ -552,8 +633,12 @@ class _Writer:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         try:
             if self.format == "parquet":
-                if kind is None:
-                    self._flush()
-                self.parquet.close()
-        finally:
+                with self._writing():
+                    if kind is None:
+                        self._flush()
+                    self.parquet.close()
+        except BaseException as err:
+            self._atomic.__exit__(type(err), err, err.__traceback__)
+            raise
+        else:
             self._atomic.__exit__(kind, exc, tb)

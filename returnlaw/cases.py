@@ -32,7 +32,9 @@ from pydantic import (
     model_validator,
 )
 
+from .echo import one_line
 from .facts import FACTS
+from .files import FileError, read_bounded
 from .inputs import InputError, closest, load_data, parse_scenario
 from .rulebook import RuleBook
 from .scenario import Scenario, read_path
@@ -287,7 +289,7 @@ class CaseFileError(InputError):
     def __init__(self, file: str, message: str, field: str | None = None) -> None:
         super().__init__(message, field)
         self.file = file
-        self.args = (f"{file}: {field}: {message}" if field else f"{file}: {message}",)
+        self.args = (one_line(f"{file}: {field}: {message}" if field else f"{file}: {message}"),)
 
     def __str__(self) -> str:
         return self.args[0]
@@ -307,7 +309,7 @@ def case_files(paths: list[str | Path] | None = None) -> list[Path]:
     for p in [Path(x) for x in paths] if paths else [cases_dir()]:
         if p.is_dir():
             found.extend(sorted(q for q in p.glob("*.yaml") if not q.name.startswith(("_", "."))))
-        elif p.is_file():
+        elif p.exists():  # a file, or something the reader will refuse with its reason (a FIFO, a device)
             found.append(p)
         else:
             raise CaseFileError(str(p), "no such file or folder")
@@ -319,11 +321,9 @@ def load_case(path: str | Path, *, book: RuleBook | None = None, today: dt.date 
     ``today``: the reference day for dates in the future (default: the system date)."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
-    except OSError as err:
-        raise CaseFileError(str(p), f"cannot read: {err.strerror}") from None
-    try:
-        data = load_data(raw, p.name)
+        data = load_data(read_bounded(p, regular_only=True, name=p.name), p.name)  # a FIFO in a folder: no wait
+    except FileError as err:
+        raise CaseFileError(str(p), err.reason) from None
     except InputError as err:
         raise CaseFileError(str(p), str(err).removeprefix(f"{p.name}: ")) from None
     case = parse_case(data, str(p), today=today)

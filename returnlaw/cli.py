@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import importlib
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
 from . import __version__, mutate
 from .api import default_rulebook
+from .echo import echo, one_line
 from .engines import ENGINES, EngineError, get_engine
 from .evaluator import UNDETERMINED
+from .files import os_error, read_bounded
 from .i18n import LANGS, default_lang
-from .inputs import InputError, load_data, parse_scenario
+from .inputs import OFF_THE_CALENDAR, InputError, load_data, parse_scenario
 from .loader import RuleFileError, load_rulebook
 from .periods import CalendarCoverageError
 from .readings import parse_reading_assignments
@@ -119,7 +125,7 @@ def _book(directory: str | None) -> RuleBook:
 
 def cmd_check(args: argparse.Namespace, out: Console) -> int:
     readings = parse_reading_assignments(args.reading)
-    raw = sys.stdin.buffer.read() if args.file == "-" else _read(args.file)
+    raw = read_bounded(args.file)  # "-": stdin
     scenario = parse_scenario(_mapping(load_data(raw, "stdin" if args.file == "-" else args.file)), today=args.today)
     book = _book(args.rules_dir)
     decision = get_engine(args.engine)(book, scenario, as_of=args.as_of, readings=readings).decision()
@@ -129,14 +135,6 @@ def cmd_check(args: argparse.Namespace, out: Console) -> int:
         lang = args.lang or default_lang()
         out.print(mediator_view(book, decision, scenario, lang, full=args.full, as_of=args.as_of, today=args.today))
     return EXIT_UNDETERMINED if decision.outcome == UNDETERMINED else EXIT_DECIDED
-
-
-def _read(path: str) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}") from None
 
 
 def _mapping(data: object) -> dict:
@@ -161,7 +159,7 @@ def cmd_rules(args: argparse.Namespace, out: Console) -> int:
         return 0
     rule = book.rules.get(args.rule_id)
     if rule is None:
-        raise UsageError(f"no rule {args.rule_id!r}; see 'returnlaw rules list'")
+        raise UsageError(f"no rule {echo(args.rule_id)}; see 'returnlaw rules list'")
     out.print(rule_doc(book, rule, args.lang or default_lang()))
     return 0
 
@@ -194,18 +192,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Console(soft_wrap=False)
     err = Console(stderr=True)
     try:
-        return COMMANDS[args.command](args, out)
+        with Interruptible() as interrupt:
+            try:
+                return COMMANDS[args.command](args, out)
+            except KeyboardInterrupt:
+                err.print(f"returnlaw: interrupted{interrupt.by}")
+                return 128 + interrupt.signal
     except (InputError, RuleFileError, CalendarCoverageError, UsageError, ValueError) as exc:
-        err.print(Text(f"returnlaw: error: {exc}", style="bold red"), soft_wrap=True)
-        return EXIT_BAD_INPUT
-    except EngineError as exc:  # the engine could not decide: never an outcome
-        err.print(Text(f"returnlaw: engine error: {exc}", style="bold red"), soft_wrap=True)
-        return EXIT_ENGINE_ERROR
-    except KeyboardInterrupt:
-        err.print("returnlaw: interrupted")
-        return 130
+        return _fail(err, f"returnlaw: error: {exc}", EXIT_BAD_INPUT)
     except BrokenPipeError:
         return 0
+    except OverflowError as exc:  # a date or number past what can be counted, e.g. a deadline after 9999
+        return _fail(err, f"returnlaw: error: {OFF_THE_CALENDAR} ({exc})", EXIT_BAD_INPUT)
+    except OSError as exc:  # the one place an OSError becomes a message naming the path, and exit 2
+        verb = "write" if exc.errno in _WRITE_ERRORS else "access"  # e.g. stdout on a full disk
+        return _fail(err, f"returnlaw: error: {os_error(exc, verb=verb)}", EXIT_BAD_INPUT)
+    except EngineError as exc:  # the engine could not decide: never an outcome
+        return _fail(err, f"returnlaw: engine error: {exc}", EXIT_ENGINE_ERROR)
+
+
+_WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+
+
+def _fail(err: Console, message: str, code: int) -> int:
+    err.print(Text(one_line(message), style="bold red"), soft_wrap=True)
+    return code
+
+
+class Interruptible:
+    """SIGTERM takes the path of Ctrl-C (SIGINT): a KeyboardInterrupt that unwinds the command,
+    so worker processes are stopped and temporary files removed either way. Restores the previous
+    handler on exit; a no-op outside the main thread (signal handlers can only be set there)."""
+
+    def __init__(self) -> None:
+        self.signal = signal.SIGINT
+        self.by = ""
+        self._previous: Any = None
+
+    def __enter__(self) -> Interruptible:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGTERM, self._terminated)
+        return self
+
+    def _terminated(self, signum: int, frame: object) -> None:
+        self.signal, self.by = signal.SIGTERM, " (SIGTERM)"
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

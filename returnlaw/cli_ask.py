@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -27,6 +26,7 @@ from .atomic import write_text_atomic
 from .citations import Citer
 from .evaluator import UNDETERMINED
 from .facts import FACTS
+from .files import read_bounded
 from .i18n import LANGS, default_lang, t
 from .inputs import InputError, closest, load_data, parse_scenario
 from .interview import Interview, Question, Special, Step
@@ -38,6 +38,7 @@ from .readings import parse_reading_assignments
 from .render import OUTCOME_STYLE, mediator_view
 
 EXIT_DECIDED, EXIT_UNDETERMINED = 0, 1
+MAX_ANSWER_CHARS = 4096  # one answer typed or piped: a date, a choice, a short text
 Handler = Callable[[argparse.Namespace, Console], int]
 
 
@@ -79,6 +80,8 @@ def cmd_ask(args: argparse.Namespace, out: Console) -> int:
     wording = default_wording()
     check_against(wording, book)
     answers = read_answers(args.answers) if args.answers else None
+    if answers is None and (sys.stdin is None or sys.stdin.closed):
+        raise InputError("stdin is closed: answer at a terminal, pipe the answers in, or give --answers FILE")
     start = read_start(args.file, today=args.today) if args.file else None
     lang = args.lang or default_lang()
     report = _report_target(args)
@@ -134,11 +137,7 @@ def _report_target(args: argparse.Namespace) -> tuple[str, str] | None:
 def read_start(path: str, today: dt.date | None = None) -> dict[str, Any]:
     """The starting scenario as data (its nulls are facts answered "unknown" before), checked
     as ``check`` checks a scenario (``today``: the reference day for dates in the future)."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}") from None
-    data = load_data(raw, path)
+    data = load_data(read_bounded(path), path)
     parse_scenario(data, today=today)  # the same message as check for a bad scenario
     if not isinstance(data, dict):
         raise InputError("a scenario must be a mapping (JSON object) of sections such as purchase, item, delivery")
@@ -147,12 +146,7 @@ def read_start(path: str, today: dt.date | None = None) -> dict[str, Any]:
 
 def read_answers(path: str) -> dict[str, object]:
     """``fact: answer`` pairs from YAML or JSON; sections may nest (``item: {custom_made: false}``)."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}") from None
-    data = load_data(raw, path)
+    data = load_data(read_bounded(path), path)
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping of facts to answers, e.g. 'item.custom_made: false'")
     answers: dict[str, object] = {}
@@ -207,9 +201,7 @@ class _View:
         while (question := self.session.next_question()) is not None:
             self.show(question)
             try:
-                raw = self.out.input(Text("> ", style="bold"))
-                if not sys.stdin.isatty():
-                    self.out.print(raw.strip(), style="dim")  # piped answers are not echoed by a terminal
+                raw = self._answer()
             except EOFError:
                 self.out.print(Text(self.ui("stopped"), style="yellow"))
                 return
@@ -222,6 +214,20 @@ class _View:
             elif raw.strip():
                 self.take(question, raw)
         self.closing()
+
+    def _answer(self) -> str:
+        """One answer: at a terminal with line editing; piped, a bounded line (a stream with no
+        line break, such as /dev/zero, is never read whole)."""
+        if sys.stdin.isatty():
+            return self.out.input(Text("> ", style="bold"))
+        self.out.print(Text("> ", style="bold"), end="")
+        line = sys.stdin.readline(MAX_ANSWER_CHARS + 1)
+        if not line:
+            raise EOFError
+        if len(line) > MAX_ANSWER_CHARS and not line.endswith("\n"):
+            raise InputError(f"an answer on stdin is longer than {MAX_ANSWER_CHARS} characters")
+        self.out.print(line.strip(), style="dim")  # piped answers are not echoed by a terminal
+        return line
 
     def scripted(self, answers: dict[str, object]) -> None:
         """Answer from a file: every answer is checked first; answers the interview did not need

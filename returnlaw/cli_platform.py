@@ -3,7 +3,9 @@
 ``audit FILE``: one listing (JSON or YAML), a list of them, or JSON Lines (``.jsonl``). Exit 0 when
 every listing is compliant, 1 when any has a breach or lacks facts, 2 when any is invalid.
 ``batch IN OUT``: JSON Lines or Parquet in and out, with a progress bar on stderr; bad rows land in
-the ``error`` column and do not stop the run. ``serve``: the HTTP service (extra ``server``).
+the ``error`` column and do not stop the run. Exit 0 when every row was decided, 1 when some rows
+have an error (the summary shows the first few), 2 when the run could not complete (bad input
+file, output not writable, interrupted: then the output is untouched). ``serve``: the HTTP service (extra ``server``).
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
+from .atomic import check_target
 from .audit import ListingAudit, audit_listing
 from .audit_view import AuditPrinter, invalid_doc, summary_line, verdict
+from .files import LongLine, bounded_lines, open_lines, read_bounded
 from .i18n import LANGS, default_lang
-from .inputs import InputError, load_data
+from .inputs import MAX_INPUT_BYTES, InputError, load_data
 from .readings import parse_reading_assignments
 
 Handler = Callable[[argparse.Namespace, Console], int]
@@ -143,23 +148,18 @@ def read_listings(path: str) -> Iterator[tuple[int, Any]]:
     if Path(path).suffix.lower() in (".jsonl", ".ndjson"):
         yield from _listing_lines(path)
         return
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}") from None
-    data = load_data(raw, path)
+    data = load_data(read_bounded(path), path)
     yield from enumerate(data) if isinstance(data, list) else [(0, data)]
 
 
 def _listing_lines(path: str) -> Iterator[tuple[int, Any]]:
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed by the with below
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}") from None
-    with handle:
-        for index, line in enumerate(handle):
+    with open_lines(path) as handle:
+        for index, line in enumerate(bounded_lines(handle, MAX_INPUT_BYTES)):
+            source = f"line {index + 1}"
             try:
-                yield index, load_data(line, f"line {index + 1}")
+                if isinstance(line, LongLine):
+                    raise InputError(f"{source} is {line.size} bytes long; the limit is {MAX_INPUT_BYTES}")
+                yield index, load_data(line, source)
             except InputError as err:
                 yield index, err
 
@@ -184,9 +184,13 @@ def _print_audit(out: Console, index: int, result: ListingAudit, printer: AuditP
 def cmd_batch(args: argparse.Namespace, out: Console) -> int:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-    from .batch import input_size, run_batch
+    from .batch import file_format, input_size, require_arrow, run_batch
 
     readings = parse_reading_assignments(args.reading)
+    for path in (args.input, args.output):
+        if file_format(path) == "parquet":
+            require_arrow()
+    check_target(args.output, inputs=[args.input])  # a bad output is refused before the bar is drawn
     err = Console(stderr=True)
     columns = (
         TextColumn("{task.description}"),
@@ -220,7 +224,14 @@ def cmd_batch(args: argparse.Namespace, out: Console) -> int:
         f"{stats.rows:,} rows decided ({stats.errors:,} with an error) in {stats.seconds:.2f} s "
         f"({stats.rows_per_s:,.0f} rows/s) -> {args.output}"
     )
-    return EXIT_OK
+    if not stats.errors:
+        return EXIT_OK
+    for row, reason in stats.first_errors:
+        out.print(Text(f"  row {row}: {reason}", style="red"), soft_wrap=True)
+    more = stats.errors - len(stats.first_errors)
+    tail = f"; {more:,} more in the error column" if more else ""
+    out.print(Text(f"{stats.errors:,} row(s) could not be decided (exit 1){tail}", style="bold red"))
+    return EXIT_FINDINGS
 
 
 # -- serve ----------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from .api import default_rulebook
 from .cases import Case, case_files, cases_dir, encoded, load_case, load_cases, parse_case
 from .citations import Citer
 from .evaluator import UNDETERMINED
+from .files import read_bounded
 from .i18n import LANGS, default_lang, show_date, t
 from .i18n import words as i18n_words
 from .inputs import InputError, load_data, parse_scenario
@@ -552,17 +553,10 @@ def _subject(item: str, book: RuleBook, today: dt.date | None = None) -> Case | 
     if not path.exists():
         resolved = resolve([item])
         return load_case(resolved[0], book=book, today=today)  # type: ignore[index]
-    data = load_data(_read(path), str(path))
+    data = load_data(read_bounded(path), str(path))
     if isinstance(data, dict) and "scenario" in data and "id" in data:
         return parse_case(data, str(path), today=today)
     return parse_scenario(data, today=today)
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}") from None
 
 
 def _flip_json(f: Flip) -> dict[str, Any]:

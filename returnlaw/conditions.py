@@ -1,8 +1,9 @@
 """Compile a rule's ``when`` (plain data) into a three-valued closure.
 
 The vocabulary is closed: ``all``, ``any``, ``not``, ``always``; fact comparisons (``is``, ``eq``,
-``ne``, ``in``, ``not_in``, ``lt``, ``le``, ``gt``, ``ge``); legal variables (``var``), named
-readings (``reading``) and date arithmetic (``within_period``). Nothing is evaluated as code.
+``ne``, ``in``, ``not_in``, ``lt``, ``le``, ``gt``, ``ge``; ``contains`` for a set fact); legal
+variables (``var``), named readings (``reading``, and ``{reading: name}`` as the bound of a number
+comparison) and date arithmetic (``within_period``). Nothing is evaluated as code.
 
 A compiled condition is called as ``fn(scenario, variables, readings)`` and returns True, False
 or None (unknown), combined with Kleene's strong three-valued logic: a condition over an unknown
@@ -26,7 +27,7 @@ Tri = bool | None
 Fn = Callable[[Scenario, Mapping[str, object], Readings], Tri]
 UNKNOWN = object()  # the value of a legal variable that the known facts do not settle
 
-_FACT_OPS = ("is", "eq", "ne", "in", "not_in", "lt", "le", "gt", "ge")
+_FACT_OPS = ("is", "eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "contains")
 _ORDER_OPS = {"lt", "le", "gt", "ge"}
 
 
@@ -64,10 +65,11 @@ class PeriodTest:
 
 @dataclass(frozen=True)
 class Context:
-    """What the compiler checks names against: variable names and their values, reading values."""
+    """What the compiler checks names against: variable names and their values, reading values
+    (None for a reading that is a number)."""
 
     variables: Mapping[str, frozenset[str]]
-    readings: Mapping[str, frozenset[str]]
+    readings: Mapping[str, frozenset[str] | None]
 
 
 def compile_condition(data: Any, ctx: Context, where: str = "when") -> Compiled:
@@ -219,12 +221,18 @@ def _build_fact(data: dict, ctx: Context, where: str) -> Compiled:
     op, raw = _one_op(data, "fact", _FACT_OPS, where)
     at = f"{where}.{op}"
     get = spec.get
+    if (op == "contains") != (spec.kind == "set"):
+        raise ConditionError(
+            at, f"'contains' is for a set fact and a set fact takes only 'contains'; {spec.path} is {spec.kind}"
+        )
+    if op == "contains":
+        return _contains(spec, raw, at)
     if op == "is":
         if spec.kind != "bool" or not isinstance(raw, bool):
             raise ConditionError(at, f"'is' takes true/false and a yes/no fact; {spec.path} is {spec.kind}")
         op, raw = "eq", raw
     if op in _ORDER_OPS:
-        return _order(spec, op, raw, at)
+        return _order(spec, op, raw, ctx, at)
     if op in ("in", "not_in"):
         if not isinstance(raw, list) or not raw:
             raise ConditionError(at, "expected a non-empty list")
@@ -243,6 +251,18 @@ def _build_fact(data: dict, ctx: Context, where: str) -> Compiled:
     return Compiled(member, frozenset({spec.path}), frozenset(), constraints, ("fact", get, values, inside))
 
 
+def _contains(spec: FactSpec, raw: Any, where: str) -> Compiled:
+    if not isinstance(raw, str) or raw not in spec.values:
+        raise ConditionError(where, f"{raw!r} is not a member {spec.path} can hold (one of {', '.join(spec.values)})")
+    get = spec.get
+
+    def contains(s: Scenario, v: Mapping[str, object], r: Readings) -> Tri:
+        members = get(s)
+        return None if members is None else raw in members  # type: ignore[operator]
+
+    return Compiled(contains, frozenset({spec.path}))
+
+
 _COMPARE = {
     "lt": lambda a, b: a < b,
     "le": lambda a, b: a <= b,
@@ -251,11 +271,13 @@ _COMPARE = {
 }
 
 
-def _order(spec: FactSpec, op: str, raw: Any, where: str) -> Compiled:
+def _order(spec: FactSpec, op: str, raw: Any, ctx: Context, where: str) -> Compiled:
     if spec.kind not in ("number", "date", "moment"):
         raise ConditionError(where, f"'{op}' needs a number or date fact; {spec.path} is {spec.kind}")
     compare = _COMPARE[op]
     get = spec.get
+    if isinstance(raw, dict) and "reading" in raw:
+        return _against_reading(spec, compare, raw, ctx, where)
     if isinstance(raw, dict):
         _only(raw, {"fact"}, where)
         other = _fact_spec(raw["fact"], f"{where}.fact")
@@ -277,6 +299,26 @@ def _order(spec: FactSpec, op: str, raw: Any, where: str) -> Compiled:
         return None if a is None else compare(_as_comparable(a), bound)
 
     return Compiled(one_fact, frozenset({spec.path}))
+
+
+def _against_reading(
+    spec: FactSpec, compare: Callable[[Any, Any], bool], raw: dict, ctx: Context, where: str
+) -> Compiled:
+    """``{fact: f, le: {reading: name}}``: a number fact against a number reading."""
+    _only(raw, {"reading"}, where)
+    name = raw["reading"]
+    if name not in ctx.readings or ctx.readings[name] is not None:
+        numbers = sorted(n for n, v in ctx.readings.items() if v is None)
+        raise ConditionError(f"{where}.reading", f"{name!r} is not a number reading (known: {', '.join(numbers)})")
+    if spec.kind != "number":
+        raise ConditionError(where, f"{spec.path} is not a number; it cannot be compared with reading {name}")
+    get = spec.get
+
+    def against(s: Scenario, v: Mapping[str, object], r: Readings) -> Tri:
+        a = get(s)
+        return None if a is None else compare(a, getattr(r, name))
+
+    return Compiled(against, frozenset({spec.path}))
 
 
 def _build_var(data: dict, ctx: Context, where: str) -> Compiled:
@@ -301,8 +343,13 @@ def _build_reading(data: dict, ctx: Context, where: str) -> Compiled:
     if name not in ctx.readings:
         raise ConditionError(f"{where}.reading", f"unknown reading {name!r}; known: {sorted(ctx.readings)}")
     op, raw = _one_op(data, "reading", ("eq", "in"), where)
+    allowed = ctx.readings[name]
+    if allowed is None:
+        raise ConditionError(
+            f"{where}.reading", f"{name} is a number; compare a fact with it ({{fact: ..., le: {{reading: {name}}}}})"
+        )
     values = frozenset(raw if isinstance(raw, list) else [raw])
-    bad = values - ctx.readings[name]
+    bad = values - allowed
     if bad:
         raise ConditionError(f"{where}.{op}", f"{sorted(bad)} not among the values of reading {name}")
 

@@ -14,17 +14,18 @@ import pydantic_core
 from pydantic import BaseModel, ConfigDict
 
 from .calendar_pending import calendar_pending
-from .conditions import UNKNOWN
-from .evaluator import Evaluation
+from .conditions import UNKNOWN, Tri
+from .evaluator import Evaluation, and_not
 from .facts import FACTS
 from .periods import period_span, within_period
 from .readings import READING_NAMES, Readings
-from .rulebook import Citation, Deadline, Obligation, Rule, RuleBook, SetVariable, Warning
+from .rulebook import Citation, Deadline, Note, Obligation, Rule, RuleBook, SetVariable, Warning
 from .scenario import day_of
 
 SCHEMA_VERSION = "2.0"
 Outcome = Literal["returnable", "not_returnable", "out_of_scope", "undetermined"]
 Status = Literal["applied", "defeated", "not_applicable", "undetermined"]
+IfOutcome = Literal["returnable"] | None  # "returnable": holds only if the outcome turns out returnable
 
 
 class _Out(BaseModel):
@@ -68,6 +69,7 @@ class DeadlineOut(_Out):
     met: bool | None
     certain: bool  # False: the deadline depends on facts still unknown (see depends_on)
     depends_on: list[str]
+    if_outcome: IfOutcome
     rule: str
     cite: list[str]
     zh: str
@@ -80,6 +82,7 @@ class ObligationOut(_Out):
     amount: Decimal | None
     certain: bool  # False: the obligation depends on facts still unknown (see depends_on)
     depends_on: list[str]
+    if_outcome: IfOutcome
     rule: str
     cite: list[str]
     zh: str
@@ -88,7 +91,19 @@ class ObligationOut(_Out):
 
 class WarningOut(_Out):
     code: str
+    if_outcome: IfOutcome
     rule: str
+    cite: list[str]
+    zh: str
+    en: str
+
+
+class RemarkOut(_Out):
+    """An explanation (``rules/vocabulary.yaml`` ``notes``); ``rule`` is None for one the engine adds."""
+
+    code: str
+    if_outcome: IfOutcome
+    rule: str | None
     cite: list[str]
     zh: str
     en: str
@@ -127,6 +142,7 @@ class Decision(_Out):
     deadlines: list[DeadlineOut]
     obligations: list[ObligationOut]
     warnings: list[WarningOut]
+    remarks: list[RemarkOut]
     questions: list[str]
     presumptions: list[Presumption]
     calendar_pending: list[CalendarPendingOut]
@@ -176,7 +192,8 @@ def decision_json(ev: Evaluation) -> bytes:
 def _decision_data(ev: Evaluation) -> dict[str, Any]:
     """The decision as plain data in the key order of :class:`Decision`. Some parts are shared,
     memoised entries: private, so that no caller can change them."""
-    reasons, deadlines, obligations, warnings = [], [], [], []
+    reasons: list[dict[str, Any]] = []
+    found: dict[str, list[dict[str, Any]]] = {"deadlines": [], "obligations": [], "warnings": [], "remarks": []}
     citations: dict[str, dict[str, Any]] = {}
     cache = _cache(ev.book)
     for i, step in enumerate(ev.epoch.steps):
@@ -184,23 +201,18 @@ def _decision_data(ev: Evaluation) -> dict[str, Any]:
         status = _status(ev, i)
         cites = _refs_in_force(ev.book, rule, ev.as_of)
         reasons.append(_reason(cache, ev, i, status, cites))
-        if status == "not_applicable":
+        listed = False  # a conditional consequence of a rule that does not apply as decided
+        if status in ("applied", "undetermined"):
+            certain = status == "applied"
+            _consequence(ev, rule, cites, certain, [] if certain else _depends_on(ev, i), None, found)
+        elif rule.group == "effects" and ev.if_returnable is not None and (holds := _if_returnable(ev, i)) is not None:
+            depends = [] if holds else _unknown_facts(ev, rule)  # the outcome's own: see questions
+            listed = _consequence(ev, rule, cites, holds, depends, "returnable", found)
+        if status == "not_applicable" and not listed:
             continue  # its provisions are cited by reference only (see docs/decision-json.md)
         for ref in cites:
             if ref not in citations:
                 citations[ref] = _citation_data(cache, ev.book.provisions[ref])
-        if status == "defeated":
-            continue
-        certain = status == "applied"
-        depends = [] if certain else _depends_on(ev, i)
-        effect = rule.effect
-        if isinstance(effect, Obligation):
-            obligations.append(_obligation(ev, rule, effect, list(cites), certain, depends))
-        elif isinstance(effect, Warning) and certain:
-            w = ev.book.vocabulary.warnings[effect.code]
-            warnings.append({"code": effect.code, "rule": rule.id, "cite": list(cites), "zh": w.zh, "en": w.en})
-        elif isinstance(effect, Deadline):
-            deadlines.append(_deadline(ev, rule, effect, list(cites), certain, depends))
     return {
         "schema_version": SCHEMA_VERSION,
         "outcome": ev.outcome,
@@ -210,14 +222,78 @@ def _decision_data(ev: Evaluation) -> dict[str, Any]:
         "variables": {k: (None if v is UNKNOWN else v) for k, v in ev.variables.items()},
         "reasons": reasons,
         "citations": citations,
-        "deadlines": _unique_deadlines(deadlines),
-        "obligations": obligations,
-        "warnings": warnings,
+        "deadlines": _unique_deadlines(found["deadlines"]),
+        "obligations": found["obligations"],
+        "warnings": found["warnings"],
+        "remarks": [*found["remarks"], *_engine_remarks(ev)],
         "questions": list(ev.questions),
         "presumptions": [{"fact": f, "value": v, "rule": r} for f, v, r in ev.presumed],
         "calendar_pending": calendar_pending(ev),
         "notes": list(ev.notes),
     }
+
+
+def _if_returnable(ev: Evaluation, i: int) -> Tri | None:
+    """Whether an effects rule that does not apply as decided would apply if the outcome were
+    returnable: True, or False for unknown; None when it would not apply either."""
+    assert ev.if_returnable is not None
+    first, applicable, defeated = ev.if_returnable
+    applies = and_not(applicable[i - first], defeated[i - first])
+    if applies is False:
+        return None
+    return applies is True
+
+
+def _consequence(
+    ev: Evaluation,
+    rule: Rule,
+    cites: tuple[str, ...],
+    certain: bool,
+    depends: list[str],
+    if_outcome: str | None,
+    found: dict[str, list[dict[str, Any]]],
+) -> bool:
+    """Add what a rule concludes to the decision's lists; False when it adds nothing (a warning or
+    remark is listed only when it holds)."""
+    effect = rule.effect
+    if isinstance(effect, Obligation):
+        found["obligations"].append(_obligation(ev, rule, effect, list(cites), certain, depends, if_outcome))
+    elif isinstance(effect, Deadline):
+        found["deadlines"].append(_deadline(ev, rule, effect, list(cites), certain, depends, if_outcome))
+    elif isinstance(effect, Warning | Note) and certain:
+        kind, terms = (
+            ("warnings", ev.book.vocabulary.warnings)
+            if isinstance(effect, Warning)
+            else (
+                "remarks",
+                ev.book.vocabulary.notes,
+            )
+        )
+        term = terms[effect.code]
+        found[kind].append(
+            {
+                "code": effect.code,
+                "if_outcome": if_outcome,
+                "rule": rule.id,
+                "cite": list(cites),
+                "zh": term.zh,
+                "en": term.en,
+            }
+        )
+    else:
+        return False
+    return True
+
+
+NO_SEVEN_DAY_RULE = "no_seven_day_rule_in_force"
+
+
+def _engine_remarks(ev: Evaluation) -> list[dict[str, Any]]:
+    """Remarks no rule draws: before 2014-03-15 no rule of the book settles the scope at all."""
+    if "scope" in ev.variables or NO_SEVEN_DAY_RULE not in ev.book.vocabulary.notes:
+        return []
+    term = ev.book.vocabulary.notes[NO_SEVEN_DAY_RULE]
+    return [{"code": NO_SEVEN_DAY_RULE, "if_outcome": None, "rule": None, "cite": [], "zh": term.zh, "en": term.en}]
 
 
 def _law_in_force(ev: Evaluation) -> list[str]:
@@ -255,6 +331,10 @@ def _citation_data(cache: dict[Any, Any], c: Citation) -> dict[str, Any]:
     if data is None:
         data = cache[key] = cite_out(c).model_dump()
     return data
+
+
+def _unknown_facts(ev: Evaluation, rule: Rule) -> list[str]:
+    return sorted(p for p in rule.condition.facts if FACTS[p].get(ev.scenario) is None)
 
 
 def _depends_on(ev: Evaluation, i: int) -> list[str]:
@@ -316,6 +396,8 @@ def _conclusion(rule: Rule) -> str | None:
         return f"obligation: {e.party} {e.duty}"
     if isinstance(e, Warning):
         return f"warning: {e.code}"
+    if isinstance(e, Note):
+        return f"note: {e.code}"
     if isinstance(e, Deadline):
         return f"deadline: {e.name}"
     if e is None:
@@ -324,7 +406,13 @@ def _conclusion(rule: Rule) -> str | None:
 
 
 def _obligation(
-    ev: Evaluation, rule: Rule, o: Obligation, refs: list[str], certain: bool, depends: list[str]
+    ev: Evaluation,
+    rule: Rule,
+    o: Obligation,
+    refs: list[str],
+    certain: bool,
+    depends: list[str],
+    if_outcome: str | None,
 ) -> dict[str, Any]:
     duty = ev.book.vocabulary.duties[o.duty]
     return {
@@ -333,6 +421,7 @@ def _obligation(
         "amount": o.amount(ev.scenario) if o.amount else None,
         "certain": certain,
         "depends_on": depends,
+        "if_outcome": if_outcome,
         "rule": rule.id,
         "cite": refs,
         "zh": duty.zh,
@@ -341,7 +430,13 @@ def _obligation(
 
 
 def _deadline(
-    ev: Evaluation, rule: Rule, d: Deadline, refs: list[str], certain: bool, depends: list[str]
+    ev: Evaluation,
+    rule: Rule,
+    d: Deadline,
+    refs: list[str],
+    certain: bool,
+    depends: list[str],
+    if_outcome: str | None,
 ) -> dict[str, Any]:
     term = ev.book.vocabulary.deadlines[d.name]
     start = FACTS[d.start_fact].get(ev.scenario)
@@ -367,6 +462,7 @@ def _deadline(
         "met": met,
         "certain": certain,
         "depends_on": depends,
+        "if_outcome": if_outcome,
         "rule": rule.id,
         "cite": refs,
         "zh": term.zh,
@@ -375,7 +471,8 @@ def _deadline(
 
 
 def _unique_deadlines(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One entry per deadline name: a certain one first, else one whose date is known."""
+    """One entry per deadline name: an unconditional one first, then a certain one, then one
+    whose date is known."""
     seen: dict[str, dict[str, Any]] = {}
     for d in items:
         if d["name"] not in seen or _rank(d) > _rank(seen[d["name"]]):
@@ -383,5 +480,5 @@ def _unique_deadlines(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-def _rank(d: dict[str, Any]) -> tuple[bool, bool]:
-    return d["certain"], d["date"] is not None
+def _rank(d: dict[str, Any]) -> tuple[bool, bool, bool]:
+    return d["if_outcome"] is None, d["certain"], d["date"] is not None

@@ -14,6 +14,10 @@ index, so results align with the input row for row.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
+import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .batch import BatchOptions, decide_chunk, decide_row, output_schema, process_rulebook
@@ -107,8 +111,23 @@ def to_dataframe(rows: db.Bag, *, full: bool = False, rules_dir: str | None = No
 
 
 def to_parquet(frame: dd.DataFrame, path: str, *, full: bool = False, rules_dir: str | None = None) -> None:
-    """Write output rows as a Parquet dataset with the batch output's column types."""
-    frame.to_parquet(path, schema=output_arrow_schema(full, rules_dir), write_index=False)
+    """Write output rows as a Parquet dataset with the batch output's column types.
+
+    A new local folder appears only when every partition was written: the dataset is written to a
+    temporary folder beside it and renamed into place, so a failed run leaves no folder, empty or
+    half-filled. An existing folder or a remote URL is written in place, as Dask does."""
+    schema = output_arrow_schema(full, rules_dir)
+    target = Path(path)
+    if "://" in str(path) or target.exists() or target.is_symlink():
+        frame.to_parquet(path, schema=schema, write_index=False)
+        return
+    tmp = target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.part"
+    try:
+        frame.to_parquet(str(tmp), schema=schema, write_index=False)
+        os.rename(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def _without_row(row: dict[str, Any]) -> dict[str, Any]:

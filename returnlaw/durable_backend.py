@@ -288,6 +288,9 @@ def _run(
             else:
                 outcome = record[1]
                 variables["outcome"] = msg[var_field("outcome")] = outcome
+    if_returnable = None
+    if outcome == "undetermined":
+        if_returnable = _as_if_returnable(session, plan, msg)
     return Evaluation(
         tr.book,
         plan.epoch,
@@ -299,7 +302,28 @@ def _run(
         variables,
         outcome,
         presumed,
+        if_returnable=if_returnable,
     )
+
+
+def _as_if_returnable(
+    session: _Session, plan: EpochPlan, msg: dict[str, Any]
+) -> tuple[int, tuple[bool | None, ...], tuple[bool | None, ...]] | None:
+    """The effects group's statuses once more, with the outcome field set to returnable."""
+    stages = [s for s in plan.stages if s.kind == "status" and s.group == "effects"]
+    if not stages:
+        return None
+    positions = sorted(i for s in stages for i in s.positions)
+    first, count = positions[0], len(positions)
+    applicable: list[bool | None] = [False] * count
+    defeated: list[bool | None] = [False] * count
+    assumed = {**msg, var_field("outcome"): "returnable"}
+    for stage in stages:  # in plan order: each level reads the statuses the previous ones recorded
+        for i in stage.positions:
+            assumed[applies_field(i)] = TRI[False]
+        for _, i, a, d, p in session.fire(stage.ruleset, {f: assumed[f] for f in stage.ruleset.fields if f in assumed}):
+            applicable[i - first], defeated[i - first], assumed[applies_field(i)] = a, d, p
+    return first, tuple(applicable), tuple(defeated)
 
 
 def durable_engine(book: RuleBook | None = None) -> Callable[..., Evaluation]:

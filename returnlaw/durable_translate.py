@@ -236,6 +236,11 @@ def member_field(path: str) -> str:
     return "f_" + path.replace(".", "__")
 
 
+def set_field(path: str, member: str) -> str:
+    """Whether a set fact holds ``member`` (present, true or false, only when the set is known)."""
+    return f"f_{path.replace('.', '__')}__{member}"
+
+
 def order_field(path: str) -> str:
     return "o_" + path.replace(".", "__")
 
@@ -363,7 +368,15 @@ _ORDER_OPS = {"lt": "lt", "le": "lte", "gt": "gt", "ge": "gte"}
 
 def _fact(data: Mapping, ctx: _Context, where: str) -> tuple[Pred, Pred]:
     spec = _spec(data["fact"], f"{where}.fact")
-    op, raw = _op(data, "fact", ("is", "eq", "ne", "in", "not_in", *_ORDER_OPS), where)
+    op, raw = _op(data, "fact", ("is", "eq", "ne", "in", "not_in", "contains", *_ORDER_OPS), where)
+    if (op == "contains") != (spec.kind == "set"):
+        raise Unsupported(f"{where}: 'contains' needs a set fact and a set fact needs 'contains'")
+    if op == "contains":
+        if raw not in spec.values:
+            raise Unsupported(f"{where}.contains: {raw!r} is not a member of {spec.path}")
+        ctx.member_facts.add(spec.path)
+        name = set_field(spec.path, raw)
+        return atom("eq", name, True), atom("eq", name, False)
     if op in _ORDER_OPS:
         return _order(spec, _ORDER_OPS[op], raw, ctx, f"{where}.{op}")
     raws = list(raw) if op in ("in", "not_in") and isinstance(raw, list | tuple) else [raw]
@@ -396,6 +409,12 @@ def _order(spec: FactSpec, op: str, raw: Any, ctx: _Context, where: str) -> tupl
         raise Unsupported(f"{where}: {spec.path} is not a number or a date")
     name = order_field(spec.path)
     ctx.order_facts.add(spec.path)
+    if isinstance(raw, Mapping) and "reading" in raw:  # a number reading: always in the message
+        _only(raw, {"reading"}, where)
+        if spec.kind != "number" or raw["reading"] not in Readings.model_fields:
+            raise Unsupported(f"{where}: {spec.path} against reading {raw['reading']!r}")
+        ref = Ref(reading_field(raw["reading"]))
+        return atom(op, name, ref), atom(_NEGATE[op], name, ref)
     if isinstance(raw, Mapping):
         _only(raw, {"fact"}, where)
         other = _spec(raw["fact"], f"{where}.fact")
@@ -809,7 +828,11 @@ def encode(plan: EpochPlan, scenario: Scenario, readings: Readings) -> dict[str,
     for path in plan.member_facts:
         spec = FACTS[path]
         value = spec.get(scenario)
-        if value is not None:
+        if value is None:
+            continue
+        if spec.kind == "set":
+            msg.update({set_field(path, m): m in value for m in spec.values})  # type: ignore[operator]
+        else:
             msg[member_field(path)] = member_value(spec, value)
     for path in plan.order_facts:
         spec = FACTS[path]
@@ -817,7 +840,8 @@ def encode(plan: EpochPlan, scenario: Scenario, readings: Readings) -> dict[str,
         if value is not None:
             msg[order_field(path)] = order_value(spec, value)
     for name in Readings.model_fields:
-        msg[reading_field(name)] = str(getattr(readings, name))
+        value = getattr(readings, name)
+        msg[reading_field(name)] = float(value) if isinstance(value, int) else str(value)
     for name, test in plan.within:
         start, event = FACTS[test.start].get(scenario), FACTS[test.event].get(scenario)
         days = test.days if isinstance(test.days, int) else FACTS[test.days].get(scenario)

@@ -44,8 +44,13 @@ _TRI = {True: "T", False: "F", None: "U"}
 
 def summary(ev: Evaluation) -> dict[str, Any]:
     """What two engines must agree on, as plain data: the outcome, the rules that applied, every
-    rule's (applicable, defeated) status, the legal variables, the presumptions and notes."""
+    rule's (applicable, defeated) status, the legal variables, the presumptions and notes, and the
+    consequences as if returnable when the outcome is undetermined."""
     steps = ev.epoch.steps
+    conditional = None
+    if ev.if_returnable is not None:
+        first, a, d = ev.if_returnable
+        conditional = {steps[first + k].rule.id: _TRI[x] + _TRI[y] for k, (x, y) in enumerate(zip(a, d, strict=True))}
     return {
         "outcome": ev.outcome,
         "applied": sorted(steps[i].rule.id for i in range(len(steps)) if ev.applies(i) is True),
@@ -56,6 +61,7 @@ def summary(ev: Evaluation) -> dict[str, Any]:
         "law_from": ev.epoch.start,
         "notes": list(ev.notes),
         "extra_questions": list(ev.extra_questions),
+        "if_returnable": conditional,
     }
 
 
@@ -66,10 +72,10 @@ def differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
         x, y = a.get(key), b.get(key)
         if x == y:
             continue
-        if key == "status" and isinstance(x, dict) and isinstance(y, dict):
+        if key in ("status", "if_returnable") and isinstance(x, dict) and isinstance(y, dict):
             for rule in sorted(x.keys() | y.keys()):
                 if x.get(rule) != y.get(rule):
-                    out.append(f"status of {rule}: {x.get(rule)} vs {y.get(rule)} (applicable, defeated)")
+                    out.append(f"{key} of {rule}: {x.get(rule)} vs {y.get(rule)} (applicable, defeated)")
         else:
             out.append(f"{key}: {x!r} vs {y!r}")
     return sorted(out)

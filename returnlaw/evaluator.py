@@ -4,6 +4,11 @@ The hot path records, for every rule in force, whether its condition holds (True
 for unknown) and whether an exception defeats it; the full cited explanation is built only when
 asked for (:meth:`Evaluation.decision`). Nothing is shared or mutated between calls, so any
 number of threads may evaluate against one rule book.
+
+When the outcome is undetermined, the consequence rules (the ``effects`` group: refund deadline,
+shipping, gifts, penalty thresholds, ...) are evaluated a second time as if the outcome were
+``returnable`` (:attr:`Evaluation.if_returnable`), so that a decision can say what follows *if*
+the goods turn out to be returnable. Decided outcomes never take this second pass.
 """
 
 from __future__ import annotations
@@ -40,9 +45,12 @@ class Evaluation(NamedTuple):
     presumed: tuple[tuple[str, object, str], ...] = ()
     notes: tuple[str, ...] = ()
     extra_questions: tuple[str, ...] = ()
+    # Outcome undetermined: (first plan position of the effects group, applicable, defeated) of
+    # the effects group evaluated as if the outcome were returnable; None otherwise.
+    if_returnable: tuple[int, tuple[Tri, ...], tuple[Tri, ...]] | None = None
 
     def applies(self, i: int) -> Tri:
-        return _and_not(self.applicable[i], self.defeated[i])
+        return and_not(self.applicable[i], self.defeated[i])
 
     @property
     def questions(self) -> tuple[str, ...]:
@@ -65,7 +73,8 @@ class Evaluation(NamedTuple):
         return build_decision(self)
 
 
-def _and_not(applicable: Tri, defeated: Tri) -> Tri:
+def and_not(applicable: Tri, defeated: Tri) -> Tri:
+    """Whether a rule applies: Kleene's ``applicable and not defeated``."""
     if applicable is False or defeated is True:
         return False
     if applicable is None or defeated is None:
@@ -136,40 +145,90 @@ def _run(
     variables: dict[str, object] = {}
     presumed: tuple[tuple[str, object, str], ...] = ()
     outcome = ""
+    effects: tuple[int, tuple] | None = None
     for group, first, rows in epoch.plan:
         if group == "effects":
             outcome = variables["outcome"] = _outcome(variables)
             if not consequences:
                 break
-        value: object = None  # the group's legal variable, settled as its rules are evaluated
-        i = first
-        for fn, defeaters, concludes in rows:
-            a = applicable[i] = fn(scenario, variables, readings)
-            d: Tri = False
-            for j in defeaters:  # does an exception that applies defeat this rule?
-                aj, dj = applicable[j], defeated[j]
-                if aj is False or dj is True:
-                    continue
-                if aj is True and dj is False:
-                    d = True
-                    break
-                d = None
-            defeated[i] = d
-            if concludes is not None and a is not False and d is not True and value is not _SETTLED:
-                if a is True and d is False:
-                    variables[group], value = concludes, _SETTLED
-                else:
-                    value = UNKNOWN
-            i += 1
-        if group == "presumptions" and any(applicable[k] is True and defeated[k] is False for k in range(first, i)):
-            scenario, presumed = _presume(scenario, epoch.steps, first, i, applicable, defeated)
+            effects = (first, rows)
+        value = _rows(rows, first, group, scenario, variables, readings, applicable, defeated)
+        if group == "presumptions" and any(
+            applicable[k] is True and defeated[k] is False for k in range(first, first + len(rows))
+        ):
+            scenario, presumed = _presume(scenario, epoch.steps, first, first + len(rows), applicable, defeated)
         elif value is UNKNOWN:
             variables[group] = UNKNOWN
     if not outcome:
         outcome = variables["outcome"] = _outcome(variables)
+    if_returnable = None
+    if outcome == UNDETERMINED and effects is not None:
+        if_returnable = _as_if_returnable(effects[0], effects[1], scenario, variables, readings, applicable, defeated)
     return Evaluation(
-        book, epoch, scenario, readings, day, tuple(applicable), tuple(defeated), variables, outcome, presumed
+        book,
+        epoch,
+        scenario,
+        readings,
+        day,
+        tuple(applicable),
+        tuple(defeated),
+        variables,
+        outcome,
+        presumed,
+        if_returnable=if_returnable,
     )
+
+
+def _rows(
+    rows: tuple,
+    first: int,
+    group: str,
+    scenario: Scenario,
+    variables: dict[str, object],
+    readings: Readings,
+    applicable: list[Tri],
+    defeated: list[Tri],
+) -> object:
+    """Evaluate one group of the plan in place; the group's legal variable is set in ``variables``
+    when a rule settles it, and the return value is UNKNOWN when one might but is undecided."""
+    value: object = None
+    i = first
+    for fn, defeaters, concludes in rows:
+        a = applicable[i] = fn(scenario, variables, readings)
+        d: Tri = False
+        for j in defeaters:  # does an exception that applies defeat this rule?
+            aj, dj = applicable[j], defeated[j]
+            if aj is False or dj is True:
+                continue
+            if aj is True and dj is False:
+                d = True
+                break
+            d = None
+        defeated[i] = d
+        if concludes is not None and a is not False and d is not True and value is not _SETTLED:
+            if a is True and d is False:
+                variables[group], value = concludes, _SETTLED
+            else:
+                value = UNKNOWN
+        i += 1
+    return value
+
+
+def _as_if_returnable(
+    first: int,
+    rows: tuple,
+    scenario: Scenario,
+    variables: dict[str, object],
+    readings: Readings,
+    applicable: list[Tri],
+    defeated: list[Tri],
+) -> tuple[int, tuple[Tri, ...], tuple[Tri, ...]]:
+    """The effects group once more, as if the outcome were returnable (on copies: the decided
+    statuses stay as they are)."""
+    a, d = list(applicable), list(defeated)
+    _rows(rows, first, "effects", scenario, {**variables, "outcome": RETURNABLE}, readings, a, d)
+    end = first + len(rows)
+    return first, tuple(a[first:end]), tuple(d[first:end])
 
 
 _SETTLED = object()
@@ -192,7 +251,7 @@ def _presume(scenario: Scenario, steps, first: int, end: int, applicable: list[T
     filled: dict[str, tuple[object, str]] = {}
     for i in range(first, end):
         effect = steps[i].rule.effect
-        if isinstance(effect, Presume) and _and_not(applicable[i], defeated[i]) is True:
+        if isinstance(effect, Presume) and and_not(applicable[i], defeated[i]) is True:
             for path, value in effect.facts:
                 if FACTS[path].get(scenario) is None and path not in filled:
                     filled[path] = (value, steps[i].rule.id)

@@ -1,8 +1,12 @@
 """The closed vocabulary of facts rules may read: every scenario field, plus a few derived facts.
 
 Each fact has a getter (fast: ``operator.attrgetter``) and a kind that the rule loader uses to
-check literals (an enum fact only compares with its own values, a date with dates, ...).
-Derived facts only summarise lists (gifts, payment parts); they never encode a legal conclusion.
+check literals (an enum fact only compares with its own values, a date with dates, a set fact is
+only asked whether it contains a value, ...). Derived facts only summarise lists (gifts, payment
+parts); they never encode a legal conclusion. A few facts can also be read off the other fields
+that describe the same thing (:func:`_confirmation_form`, :func:`_in_checkout_flow`,
+:func:`_delivery_status`): a description of what happened, never whether it counts in law — that
+is for the rules.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from operator import attrgetter
 
 from pydantic import BaseModel
 
-from .scenario import GiftKind, PaymentMethod, Scenario
+from .scenario import ConfirmationForm, DeliveryStatus, GiftKind, PaymentMethod, Scenario
 
 # Sections whose fields are not facts of their own (lists and nested records).
 _NOT_FACTS = {"gifts", "payment.parts", "conduct.return_history", "promise.conditions"}
@@ -27,8 +31,8 @@ _NOT_FACTS = {"gifts", "payment.parts", "conduct.return_history", "promise.condi
 @dataclass(frozen=True, slots=True)
 class FactSpec:
     path: str
-    kind: str  # bool | enum | date | moment | number | text
-    values: tuple[str, ...] = ()  # allowed values of an enum fact
+    kind: str  # bool | enum | set | date | moment | number | text
+    values: tuple[str, ...] = ()  # allowed values of an enum fact, or of the members of a set fact
     get: Callable[[Scenario], object] = lambda s: None
     derived: bool = False
 
@@ -38,6 +42,11 @@ def _kind_of(annotation: object) -> tuple[str, tuple[str, ...]]:
     base = args[0] if len(args) == 1 else annotation
     if typing.get_origin(base) is typing.Annotated:
         base = typing.get_args(base)[0]
+    if typing.get_origin(base) is tuple:  # tuple[SomeEnum, ...]: a set of choices
+        member = typing.get_args(base)[0]
+        if isinstance(member, type) and issubclass(member, StrEnum):
+            return "set", tuple(m.value for m in member)
+        return "text", ()
     if isinstance(annotation, types.UnionType) and {dt.date, dt.datetime} <= set(args):
         return "moment", ()
     if base is bool:
@@ -96,6 +105,49 @@ def _gift_in_kind(s: Scenario) -> bool:
     return any(g.kind not in (None, GiftKind.ITEM) for g in s.gifts)
 
 
+def _confirmation_form(s: Scenario) -> ConfirmationForm | None:
+    """The form given, else the one the older flags describe (None when they leave it open)."""
+    listing = s.listing
+    if listing.confirmation_form is not None:
+        return listing.confirmation_form
+    if listing.confirmation_preselected is True:
+        return ConfirmationForm.PRESELECTED_BOX
+    if listing.consumer_confirmed is False:
+        return ConfirmationForm.NONE
+    if listing.consumer_confirmed is True and listing.confirmation_preselected is False:
+        checkout = listing.confirmation_in_checkout_flow
+        if checkout is not None:
+            return ConfirmationForm.CHECKOUT_STEP if checkout else ConfirmationForm.EXPRESS_ACKNOWLEDGEMENT
+    return None
+
+
+def _in_checkout_flow(s: Scenario) -> bool | None:
+    """The flag given, else what the confirmation form says (a pre-ticked box may be either)."""
+    listing = s.listing
+    if listing.confirmation_in_checkout_flow is not None:
+        return listing.confirmation_in_checkout_flow
+    form = listing.confirmation_form
+    if form is None or form is ConfirmationForm.PRESELECTED_BOX:
+        return None
+    return form is ConfirmationForm.CHECKOUT_STEP
+
+
+def _delivery_status(s: Scenario) -> DeliveryStatus | None:
+    """The status given, else signed where a signing date is known (validation refuses any other)."""
+    delivery = s.delivery
+    if delivery.status is not None:
+        return delivery.status
+    return DeliveryStatus.SIGNED if delivery.signed_at is not None else None
+
+
+# Scenario fields read through a getter that also understands the fields describing the same thing.
+_READ_WITH = {
+    "listing.confirmation_form": _confirmation_form,
+    "listing.confirmation_in_checkout_flow": _in_checkout_flow,
+    "delivery.status": _delivery_status,
+}
+
+
 _DERIVED = (
     FactSpec("gifts.any_unreturned", "bool", get=_any_gift_unreturned, derived=True),
     FactSpec("gifts.unreturned_marked_price", "number", get=_unreturned_gift_price, derived=True),
@@ -104,4 +156,12 @@ _DERIVED = (
     FactSpec("payment.several_methods", "bool", get=_paid_by_several_methods, derived=True),
 )
 
-FACTS: dict[str, FactSpec] = {**_section_facts(), **{f.path: f for f in _DERIVED}}
+
+def _with_readers(facts: dict[str, FactSpec]) -> dict[str, FactSpec]:
+    for path, get in _READ_WITH.items():
+        spec = facts[path]
+        facts[path] = FactSpec(spec.path, spec.kind, spec.values, get)
+    return facts
+
+
+FACTS: dict[str, FactSpec] = {**_with_readers(_section_facts()), **{f.path: f for f in _DERIVED}}

@@ -168,8 +168,14 @@ def _yaml_loader() -> type:
 
 
 def _read(path: Path) -> Any:
+    from .files import FileError, read_bounded  # bounded, regular files only (a FIFO must not hang)
+    from .loader import MAX_RULE_FILE_BYTES
+
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_yaml_loader())
+        text = read_bounded(path, MAX_RULE_FILE_BYTES, regular_only=True, name=path.name).decode("utf-8")
+        return yaml.load(text, Loader=_yaml_loader())
+    except FileError as err:
+        raise CalendarDataError(path.name, err.reason) from None
     except UnicodeDecodeError as err:
         raise CalendarDataError(path.name, f"not UTF-8 text ({err.reason} at byte {err.start})") from None
     except yaml.MarkedYAMLError as err:

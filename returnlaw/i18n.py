@@ -44,10 +44,14 @@ def reading_name(name: str, lang: str) -> str:
 
 def reading_value(name: str, value: str, lang: str, short: bool = False) -> str:
     """A reading's value in words: one line of why, or (``short``) a few words."""
-    entry = _data()["readings"].get(name, {}).get("values", {}).get(value)
+    reading = _data()["readings"].get(name, {})
+    entry = reading.get("values", {}).get(value)
+    if entry is None and "number" in reading:  # a number reading: its sentence with the number
+        entry = reading["number"]
     if entry is None:
         return value
-    return entry["short"][lang] if short and "short" in entry else entry[lang]
+    words = entry["short"][lang] if short and "short" in entry else entry[lang]
+    return words.replace("{value}", value)
 
 
 def note_text(note: str, lang: str, fact_name: Callable[[str], str] | None = None) -> str:

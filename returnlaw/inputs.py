@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from .echo import digits_of, echo, one_line
 from .readings import DEFAULT_READINGS, Readings
 from .scenario import EVENT_DATES, Scenario, day_of, read_path
 
@@ -31,14 +32,15 @@ MAX_DEPTH = 20
 MAX_NODES = 50_000  # a complete scenario has a few hundred values; YAML aliases can multiply them
 MAX_DIGITS = 40  # Python refuses to read integers past 4,300 digits with a ValueError of its own
 FUTURE_TOLERANCE = dt.timedelta(days=1)  # platforms in other time zones may already be tomorrow
+# A deadline counted from a date near either end of the calendar (the service words it the same)
+OFF_THE_CALENDAR = "a date is too close to 0001-01-01 or 9999-12-31 for its deadlines to be computed"
 
 
 class InputError(ValueError):
     """Bad input: the message names the field (dotted path) and why it is wrong."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
-        text = f"{field}: {message}" if field else message
-        super().__init__(text.replace("\r", "\\r").replace("\n", "\\n"))  # always one line
+        super().__init__(one_line(f"{field}: {message}" if field else message))
         self.field = field
 
 
@@ -52,11 +54,58 @@ def load_data(text: str | bytes, source: str = "input") -> Any:
         raise InputError(f"{source} is longer than {MAX_INPUT_BYTES} characters")
     if not text.strip():
         raise InputError(f"{source} is empty")
-    data = _parse_json(text, source) if text.lstrip().startswith(("{", "[")) else _parse_yaml(text, source)
+    longs: list[_LongNumber] = []
+    if text.lstrip().startswith(("{", "[")):
+        data = _parse_json(text, source, longs)
+    else:
+        data = _parse_yaml(text, source, longs)
     if data is None:
         raise InputError(f"{source} holds no data (only comments or null)")
     check_shape(data, source)
+    if longs:
+        _refuse_long_number(data, source)
     return data
+
+
+def parse_json(text: str | bytes, source: str = "input") -> Any:
+    """JSON only (no YAML), with the same limits as :func:`load_data`: any JSON value, e.g. a
+    batch row, which must not abort on a bare 5,000-digit number."""
+    text = _decode(text, source)
+    longs: list[_LongNumber] = []
+    data = _parse_json(text, source, longs, yaml_too=False)
+    check_shape(data, source)
+    if longs:
+        _refuse_long_number(data, source)
+    return data
+
+
+class _LongNumber:
+    """Stands in for an integer literal with too many digits until its field is known; never
+    leaves this module (the reader raises once the whole input is parsed)."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _refuse_long_number(data: Any, source: str) -> None:
+    """Name the field of the first number that is too long (in document order)."""
+    stack: list[tuple[Any, tuple]] = [(data, ())]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, _LongNumber):
+            field = ".".join(_part(p) for p in path)
+            reason = f"a number with {item.digits} digits is too long (the limit is {MAX_DIGITS})"
+            raise InputError(reason, field or None) if field else InputError(f"{source}: {reason}")
+        if isinstance(item, dict):
+            pairs = list(item.items())
+            for key, _ in pairs:
+                if isinstance(key, _LongNumber):
+                    stack.append((key, (*path, "(a key)")))
+            stack.extend((value, (*path, key)) for key, value in reversed(pairs))
+        elif isinstance(item, list | tuple):
+            stack.extend((value, (*path, i)) for i, value in reversed(list(enumerate(item))))
 
 
 def _decode(text: str | bytes, source: str) -> str:
@@ -78,18 +127,49 @@ def _decode(text: str | bytes, source: str) -> str:
         ) from None
 
 
-def _parse_json(text: str, source: str) -> Any:
+def _parse_json(text: str, source: str, longs: list[_LongNumber], yaml_too: bool = True) -> Any:
+    check_json_depth(text, source)
+
+    def number(digits: str) -> int | _LongNumber:
+        count = len(digits) - digits.startswith("-")
+        if count > MAX_DIGITS:
+            longs.append(_LongNumber(count))
+            return longs[-1]
+        return int(digits)
+
     try:
-        return json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int)
+        return json.loads(text, object_pairs_hook=_json_object, parse_int=number)
     except json.JSONDecodeError as err:
+        if not yaml_too:
+            raise InputError(f"{source}: invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
         try:  # YAML flow style ({purchase: {date: 2024-08-01}}) also starts with a brace
-            return _parse_yaml(text, source)
+            return _parse_yaml(text, source, longs)
         except InputError:
             raise InputError(f"{source}: invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
     except _JsonProblem as err:
         raise InputError(f"{source}: {err}") from None
     except RecursionError:
         raise InputError(f"{source} is nested too deeply (the limit is {MAX_DEPTH} levels)") from None
+
+
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[{\]}]', re.DOTALL)  # a string (skipped) or a bracket
+
+
+def check_json_depth(text: str, source: str = "input", max_depth: int = MAX_DEPTH) -> None:
+    """Refuse JSON text nested deeper than ``check_shape`` allows, before a parser recurses into
+    it: the standard library's limit differs between Python versions (3.13 reports a deep body as
+    "Expecting value"), this one does not. Brackets inside strings do not count."""
+    if text.count("[") + text.count("{") <= max_depth + 1:
+        return  # too few brackets to be too deep: the common case costs two counts
+    depth = 0
+    for match in _JSON_NESTING.finditer(text):
+        bracket = text[match.start()]
+        if bracket in "[{":
+            depth += 1
+            if depth > max_depth + 1:  # the outermost container is level 0, as in check_shape
+                raise InputError(f"{source} is nested too deeply (the limit is {max_depth} levels)")
+        elif bracket in "]}":
+            depth -= 1
 
 
 class _JsonProblem(ValueError):
@@ -100,20 +180,17 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise _JsonProblem(f"the key {key!r} is given twice in one object")
+            raise _JsonProblem(f"the key {echo(key)} is given twice in one object")
         out[key] = value
     return out
 
 
-def _json_int(digits: str) -> int:
-    if len(digits.lstrip("-")) > MAX_DIGITS:
-        raise _JsonProblem(f"a number with {len(digits.lstrip('-'))} digits is too long (the limit is {MAX_DIGITS})")
-    return int(digits)
-
-
-def _parse_yaml(text: str, source: str) -> Any:
+def _parse_yaml(text: str, source: str, longs: list[_LongNumber]) -> Any:
+    loader = None
     try:
-        return yaml.load(text, Loader=_ScenarioLoader)  # a SafeLoader: no object tags
+        loader = _ScenarioLoader(text)  # a SafeLoader: no object tags; reading starts here
+        loader.longs = longs
+        return loader.get_single_data()
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -127,11 +204,28 @@ def _parse_yaml(text: str, source: str) -> Any:
         raise InputError(f"{source}: invalid YAML: {str(err).splitlines()[0]}") from None
     except RecursionError:
         raise InputError(f"{source} is nested too deeply (the limit is {MAX_DEPTH} levels)") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 class _ScenarioLoader(yaml.SafeLoader):
     """``safe_load`` plus: a key given twice is refused, dates stay text (so the model's error
-    names the field), and integers are bounded in length."""
+    names the field), integers are bounded in length and nesting in depth (by this loader, not by
+    where Python's recursion limit happens to stop the parser)."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH + 2:  # containers to level MAX_DEPTH (from 0), then their values
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested too deeply (the limit is {MAX_DEPTH} levels)", self.peek_event().start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
@@ -145,18 +239,28 @@ class _ScenarioLoader(yaml.SafeLoader):
                 continue  # an unhashable key: the base class reports it with its position
             if first is not None:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {key!r} is given twice (first at line {first})", key_node.start_mark
+                    None, None, f"the key {echo(key)} is given twice (first at line {first})", key_node.start_mark
                 )
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
 
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
-        digits = sum(c.isdigit() for c in str(node.value))
-        if digits > MAX_DIGITS:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"a number with {digits} digits is too long (the limit is {MAX_DIGITS})", node.start_mark
-            )
+    longs: list[_LongNumber]
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int | _LongNumber:
+        digits = yaml_int_digits(str(node.value))
+        if digits > MAX_DIGITS:  # refused by load_data once the field is known
+            self.longs.append(_LongNumber(digits))
+            return self.longs[-1]
         return super().construct_yaml_int(node)
+
+
+def yaml_int_digits(literal: str) -> int:
+    """The digits of a YAML 1.1 integer in any base (0x.., 0b.., 0o.., 0.., 1:30): every digit
+    counts, hexadecimal ones too, so a 4,400-digit hex number is refused like a decimal one."""
+    body = literal.lstrip("+-").replace("_", "").replace(":", "")
+    if body[:2].lower() in ("0x", "0b", "0o"):
+        body = body[2:]
+    return len(body)
 
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -171,18 +275,27 @@ _ScenarioLoader.add_constructor("tag:yaml.org,2002:int", _ScenarioLoader.constru
 _CONTAINERS = (dict, list, tuple)  # a tuple: isinstance on it is several times faster than on a union
 
 
-def check_shape(data: Any, source: str = "input") -> None:
-    """Refuse data nested too deeply or with too many values, before anything walks it."""
+def check_shape(
+    data: Any,
+    source: str = "input",
+    *,
+    max_depth: int = MAX_DEPTH,
+    max_nodes: int = MAX_NODES,
+    usual: str = "a scenario has a few hundred",
+) -> None:
+    """Refuse data nested too deeply or with too many values, before anything walks it. Values
+    are counted as a walk would meet them, so YAML aliases that multiply a few bytes into billions
+    of values (an "alias bomb") are refused after ``max_nodes`` steps, not walked."""
     stack: list[tuple[Any, int]] = [(data, 0)] if isinstance(data, _CONTAINERS) else []
     nodes = 1
     while stack:  # only containers are pushed: a scenario has a dozen, but hundreds of values
         item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise InputError(f"{source} is nested more than {MAX_DEPTH} levels deep")
+        if depth > max_depth:
+            raise InputError(f"{source} is nested too deeply (the limit is {max_depth} levels)")
         children = item.values() if isinstance(item, dict) else item
         nodes += len(children)
-        if nodes > MAX_NODES:
-            raise InputError(f"{source} has more than {MAX_NODES} values; a scenario has a few hundred")
+        if nodes > max_nodes:
+            raise InputError(f"{source} has more than {max_nodes} values; {usual}")
         stack.extend((child, depth + 1) for child in children if isinstance(child, _CONTAINERS))
 
 
@@ -206,17 +319,16 @@ def parse_scenario(data: Any, *, today: dt.date | None = None) -> Scenario:
 
 
 def read_scenario_file(path: str | Path, *, today: dt.date | None = None) -> Scenario:
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as err:
-        raise InputError(f"cannot read {p}: {err.strerror}") from None
-    return parse_scenario(load_data(raw, str(p)), today=today)
+    """A scenario from a file (``-`` for stdin), read bounded (returnlaw.files)."""
+    from .files import read_bounded  # files builds on this module's errors and limits
+
+    shown = "stdin" if str(path) == "-" else str(path)
+    return parse_scenario(load_data(read_bounded(path, MAX_INPUT_BYTES), shown), today=today)
 
 
 def check_not_future(s: Scenario, today: dt.date) -> None:
     """No event of the purchase or its return can lie after the day the decision is asked for."""
-    latest = today + FUTURE_TOLERANCE
+    latest = dt.date.max if today > dt.date.max - FUTURE_TOLERANCE else today + FUTURE_TOLERANCE
     for path in EVENT_DATES:
         day = day_of(read_path(s, path))  # type: ignore[arg-type]
         if day is not None and day > latest:
@@ -225,16 +337,22 @@ def check_not_future(s: Scenario, today: dt.date) -> None:
 
 def parse_as_of(value: Any) -> dt.date | None:
     """The ``as_of`` argument: a date, ``YYYY-MM-DD`` text or None."""
+    return parse_date(value, "as_of")
+
+
+def parse_date(value: Any, name: str) -> dt.date | None:
+    """A date argument of the Python API (``as_of``, ``today``): a date, a datetime (its day),
+    ``YYYY-MM-DD`` text or None; anything else is an :class:`InputError` naming the argument."""
     if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
         return value
     if isinstance(value, dt.datetime):
         return value.date()
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= 40:
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise InputError(f"expected a date (YYYY-MM-DD), got {value!r:.60}", "as_of")
+    raise InputError(f"expected a date (YYYY-MM-DD), got {echo(value)}", name)
 
 
 def parse_readings(value: Any) -> Readings:
@@ -268,6 +386,9 @@ def explain(err: ValidationError, *, root: type[BaseModel] = Scenario, prefix: s
     return InputError(reason + more, field or None)
 
 
+_NUMBER_TYPES = frozenset(
+    ("int_type", "int_parsing", "int_from_float", "float_type", "float_parsing", "decimal_type", "decimal_parsing")
+)
 _CROSS_FIELD = re.compile(r"([a-z_]+(?:\.[a-z_]+)*): (.+)", re.DOTALL)
 
 
@@ -276,7 +397,7 @@ def _reason(error: Any, loc: tuple, root: type[BaseModel]) -> str:
     if kind == "extra_forbidden":
         return "unknown field" + _suggest_field(loc, root)
     if kind == "invalid_key":
-        return f"field names must be text, got {value!r:.40}"
+        return f"field names must be text, got {echo(value, 40)}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"expected a mapping of fields, got {_kind(value)}"
     if kind in ("tuple_type", "list_type"):
@@ -286,29 +407,34 @@ def _reason(error: Any, loc: tuple, root: type[BaseModel]) -> str:
     if kind == "enum":
         return _suggest_value(value, _enum_at(loc, root))
     if kind in ("bool_type", "bool_parsing"):
-        return f"expected true or false, got {value!r:.60}"
+        return f"expected true or false, got {echo(value)}"
+    if kind in _NUMBER_TYPES and isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"a number with about {digits_of(value)} digits is too long (the limit is {MAX_DIGITS})"
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"expected a whole number, got {value!r:.60}"
+        return f"expected a whole number, got {echo(value)}"
     if kind in ("float_type", "float_parsing", "decimal_type", "decimal_parsing"):
-        return f"expected a number, got {value!r:.60}"
+        return f"expected a number, got {echo(value)}"
     if kind in ("string_type",):
         return f"expected text, got {_kind(value)}"
     if kind in ("greater_than_equal", "greater_than"):
-        return f"must be at least {_plain(ctx.get('ge', ctx.get('gt')))}, got {value!r:.60}"
+        return f"must be at least {_plain(ctx.get('ge', ctx.get('gt')))}, got {echo(value)}"
     if kind in ("less_than_equal", "less_than"):
-        return f"must be at most {_plain(ctx.get('le', ctx.get('lt')))}, got {value!r:.60}"
+        return f"must be at most {_plain(ctx.get('le', ctx.get('lt')))}, got {echo(value)}"
     if kind in ("decimal_whole_digits", "decimal_max_digits"):
         return f"too large: at most {ctx.get('whole_digits', ctx.get('max_digits'))} digits before the point"
     if kind == "finite_number":
-        return f"must be a finite number, got {value!r:.60}"
+        return f"must be a finite number, got {echo(value)}"
     msg = str(error["msg"])
     return msg.removeprefix("Value error, ") if kind in ("value_error", "assertion_error") else msg
 
 
 def _part(key: Any) -> str:
-    """One step of a field path: a name as is, anything odd (spaces, newlines, symbols) quoted."""
+    """One step of a field path: a name as is, anything odd (spaces, newlines, symbols) or long quoted
+    and cut."""
     text = str(key)
-    return text if text.isidentifier() or text.isdigit() else repr(text)[:40]
+    if len(text) <= 40 and (text.isidentifier() or text.isdigit()):
+        return text
+    return echo(text, 40)
 
 
 def _plain(number: Any) -> str:
@@ -348,6 +474,8 @@ def _suggest_field(loc: tuple, root: type[BaseModel]) -> str:
 
 
 def _enum_at(loc: tuple, root: type[BaseModel]) -> type[Enum] | None:
+    while loc and isinstance(loc[-1], int):  # a member of a list of choices: the list's field
+        loc = loc[:-1]
     model = _model_at(loc, root)
     field = _field(model, str(loc[-1])) if model else None
     return _find(field.annotation, Enum) if field else None
@@ -355,11 +483,11 @@ def _enum_at(loc: tuple, root: type[BaseModel]) -> type[Enum] | None:
 
 def _suggest_value(value: Any, enum: type[Enum] | None) -> str:
     if enum is None:
-        return f"{value!r:.60} is not an allowed value"
+        return f"{echo(value)} is not an allowed value"
     allowed = [str(m.value) for m in enum]
     close = closest(value, allowed) if isinstance(value, str) else None
     hint = f"; did you mean {close!r}?" if close else f"; allowed: {', '.join(allowed)}"
-    return f"{value!r:.60} is not an allowed value{hint}"
+    return f"{echo(value)} is not an allowed value{hint}"
 
 
 def closest(word: str, options: list[str]) -> str | None:
@@ -367,6 +495,8 @@ def closest(word: str, options: list[str]) -> str | None:
 
     Ties in similarity go to the longer shared prefix: "clothes" means "clothing", not "other".
     """
+    if len(word) > 2 * max(map(len, options), default=0) + 10:
+        return None  # far longer than any option: no typo, and comparing would take long
     scored = [(difflib.SequenceMatcher(None, word, o).ratio(), _shared_prefix(word, o), o) for o in options]
     best = max(scored, default=None)
     return best[2] if best is not None and best[0] >= 0.6 else None

@@ -43,8 +43,8 @@ def atoms(text: str) -> list[str]:
     glued: list[str] = []
     carry = ""
     for piece in pieces:
-        if len(piece) == 1 and piece in NO_LINE_END:
-            carry += piece
+        if (len(piece) == 1 and piece in NO_LINE_END) or (carry and piece.isspace()):
+            carry += piece  # an opening mark goes with what follows it, across a space
             continue
         piece = carry + piece
         carry = ""
@@ -55,8 +55,14 @@ def atoms(text: str) -> list[str]:
             glued[-1] += piece
         else:
             glued.append(piece)
-    if carry:
-        glued.append(carry)
+    if carry:  # opening marks at the very end: keep them on the last line, spaces apart
+        mark = carry.rstrip()
+        if glued and not glued[-1].isspace():
+            glued[-1] += mark
+        else:
+            glued.append(mark)
+        if len(carry) > len(mark):
+            glued.append(carry[len(mark) :])
     return glued
 
 
@@ -94,12 +100,25 @@ def break_points(text: str, width: int, first: int = 0, rest: int = 0) -> list[t
 
 
 def _fit(piece: str, room: int) -> int:
-    cells = 0
-    for i, ch in enumerate(piece):
-        cells += cell_len(ch)
-        if cells > room:
-            return max(1, i)
-    return len(piece)
+    """Where to cut a piece wider than a line: the last cut within ``room`` that leaves no
+    closing mark at the next line's start and no opening one at this line's end, preferring
+    one outside a number; the plain cut by cells when there is none."""
+    widths = [cell_len(ch) for ch in piece]
+    limit = 0
+    while limit < len(piece) and sum(widths[: limit + 1]) <= room:
+        limit += 1
+    limit = max(1, limit)
+    allowed = (
+        [cut for cut in range(limit, 0, -1) if piece[cut] not in NO_LINE_START and piece[cut - 1] not in NO_LINE_END]
+        if limit < len(piece)
+        else [limit]
+    )
+    for cut in allowed:
+        if not (piece[cut - 1].isdigit() or piece[cut - 1] in "年月,.-") or not (
+            piece[cut].isdigit() or piece[cut] in "年月日元时分-"
+        ):
+            return cut
+    return allowed[0] if allowed else limit
 
 
 def wrap(text: str | Text, width: int, indent: str = "", hanging: str | None = None) -> list[Text]:

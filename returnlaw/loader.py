@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import graphlib
+import stat
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -23,13 +24,17 @@ import yaml
 from pydantic import ValidationError
 
 from .conditions import Compiled, ConditionError, Context, compile_condition, compile_days, jointly_impossible
+from .echo import one_line
 from .facts import FACTS
-from .readings import Readings
+from .files import FileError, kind_of, read_bounded
+from .inputs import InputError, check_shape
+from .readings import READING_NAMES, choice_values
 from .rulebook import (
     Citation,
     Deadline,
     Effect,
     Epoch,
+    Note,
     Obligation,
     Presume,
     Rule,
@@ -41,9 +46,13 @@ from .rulebook import (
     frozen_map,
 )
 from .ruleschema import RuleFile, RuleSpec, Vocabulary
+from .tables import CATEGORIES_FILE, TABLE_FILES, TableError, expand, load_tables
 
 VOCABULARY_FILE = "vocabulary.yaml"
 ENGINE_VARIABLES = ("outcome",)  # computed by the evaluator, never set by a rule
+MAX_RULE_FILE_BYTES = 8_000_000  # the largest bundled file is under 40 KB
+MAX_RULE_FILE_VALUES = 1_000_000  # counted through YAML aliases: a 900-byte alias bomb is refused at once
+MAX_RULE_FILE_DEPTH = 100
 
 
 class RuleFileError(ValueError):
@@ -51,7 +60,7 @@ class RuleFileError(ValueError):
 
     def __init__(self, file: str, message: str, rule: str | None = None) -> None:
         where = f"{file}: rule {rule}" if rule else file
-        super().__init__(f"{where}: {message}")
+        super().__init__(one_line(f"{where}: {message}"))  # a 900 KB key never comes back whole
         self.file, self.rule = file, rule
 
 
@@ -80,10 +89,31 @@ class _StrictSafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type:
 
 
 def read_yaml(path: Path) -> Any:
+    """A rule file's data: a regular file (a FIFO, a directory or a broken link is refused without
+    waiting on it), at most MAX_RULE_FILE_BYTES, its values counted through aliases."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_bounded(path, MAX_RULE_FILE_BYTES, regular_only=True, name=path.name)
+    except FileError as err:
+        raise RuleFileError(path.name, err.reason) from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise RuleFileError(path.name, f"not UTF-8 text ({err.reason} at byte {err.start})") from None
+    data = _parse_yaml(text, path)
+    try:
+        check_shape(
+            data,
+            "the file",
+            max_depth=MAX_RULE_FILE_DEPTH,
+            max_nodes=MAX_RULE_FILE_VALUES,
+            usual="a rule file has a few thousand (are YAML aliases multiplying them?)",
+        )
+    except InputError as err:
+        raise RuleFileError(path.name, str(err).removeprefix("the file ")) from None
+    return data
+
+
+def _parse_yaml(text: str, path: Path) -> Any:
     try:
         return yaml.load(text, Loader=_StrictSafeLoader)  # a SafeLoader: constructs no objects
     except RecursionError:
@@ -101,17 +131,28 @@ def read_yaml(path: Path) -> Any:
 
 def load_rulebook(directory: Path | str | None = None) -> RuleBook:
     folder = Path(directory) if directory is not None else rules_dir()
+    _check_folder(folder)
     vocabulary = _load_vocabulary(folder)
-    files = sorted(p for p in folder.glob("*.yaml") if p.name != VOCABULARY_FILE)
+    files = sorted(p for p in folder.glob("*.yaml") if p.name != VOCABULARY_FILE and p.name not in TABLE_FILES)
     if not files:
         raise RuleFileError(str(folder), "no rule files (*.yaml) found")
     parsed = [(p.name, _parse_file(p)) for p in files]
-    return _Compiler(vocabulary, parsed, str(folder)).build()
+    return _Compiler(vocabulary, parsed, str(folder), folder).build()
+
+
+def _check_folder(folder: Path) -> None:
+    """The rule directory itself: named in the error, not blamed on vocabulary.yaml."""
+    try:
+        mode = folder.stat().st_mode
+    except OSError as err:
+        raise RuleFileError(str(folder), f"cannot read the rule folder: {err.strerror or err}") from None
+    if not stat.S_ISDIR(mode):
+        raise RuleFileError(str(folder), f"is {kind_of(mode)}, not a folder of rule files")
 
 
 def _load_vocabulary(folder: Path) -> Vocabulary:
     path = folder / VOCABULARY_FILE
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise RuleFileError(VOCABULARY_FILE, f"missing in {folder}")
     try:
         return Vocabulary.model_validate(read_yaml(path))
@@ -175,19 +216,28 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 class _Compiler:
-    def __init__(self, vocabulary: Vocabulary, files: list[tuple[str, RuleFile]], source: str) -> None:
+    def __init__(
+        self, vocabulary: Vocabulary, files: list[tuple[str, RuleFile]], source: str, folder: Path | None = None
+    ) -> None:
         self.vocab = vocabulary
         self.files = files
         self.source = source
+        self.folder = folder
+        self.tables: dict[str, Any] = {}
         self.context = Context(
             variables={name: frozenset(v.values) for name, v in vocabulary.variables.items()},
-            readings={n: frozenset(m.value for m in f.annotation) for n, f in Readings.model_fields.items()},  # type: ignore[union-attr]
+            readings={n: _reading_values(n) for n in READING_NAMES},
         )
         self.instruments: dict[str, Any] = {}
         self.provisions: dict[str, Citation] = {}
 
     def build(self) -> RuleBook:
         self._collect_provisions()
+        if self.folder is not None:
+            try:
+                self.tables = load_tables(self.folder, read_yaml, self.provisions)
+            except TableError as err:
+                raise RuleFileError(CATEGORIES_FILE, str(err)) from None
         specs = [(name, spec) for name, f in self.files for spec in f.rules]
         rules = self._compile_rules(specs)
         rules = self._resolve_exceptions(rules)
@@ -200,6 +250,7 @@ class _Compiler:
             vocabulary=self.vocab,
             epochs=_epochs(rules, order),
             source=self.source,
+            tables=freeze(self.tables),  # type: ignore[arg-type]  # read-only all the way down
         )
 
     # -- instruments and provisions -------------------------------------------------------
@@ -224,7 +275,7 @@ class _Compiler:
                 raise RuleFileError(file, f"duplicate rule id (also in {rules[spec.id].file})", spec.id)
             try:
                 rules[spec.id] = self._compile_rule(file, spec)
-            except (ConditionError, ValueError) as err:
+            except (ConditionError, TableError, ValueError) as err:
                 if isinstance(err, RuleFileError):
                     raise
                 raise RuleFileError(file, str(err), spec.id) from None
@@ -233,7 +284,8 @@ class _Compiler:
     def _compile_rule(self, file: str, spec: RuleSpec) -> Rule:
         citations = tuple(self._citation(ref) for ref in spec.cite)
         start, end = self._in_force(spec, citations[0])
-        condition = compile_condition(spec.when, self.context)
+        when = expand(spec.when, self.tables)  # a table lookup becomes plain fact comparisons
+        condition = compile_condition(when, self.context)
         effect = self._effect(spec.then)
         if isinstance(effect, Presume) and condition.variables:
             raise ValueError("a presumption may read facts and readings only, not legal variables")
@@ -254,7 +306,7 @@ class _Compiler:
             effect,
             spec.note_en,
             group,
-            freeze(spec.when),
+            freeze(when),
             freeze(spec.then),
         )
 
@@ -286,19 +338,20 @@ class _Compiler:
             return None
         if len(then) != 1:
             raise ValueError(
-                f"then: expected exactly one of set, obligation, warning, deadline, presume; got {sorted(then)}"
+                f"then: expected exactly one of set, obligation, warning, note, deadline, presume; got {sorted(then)}"
             )
         kind, body = next(iter(then.items()))
         builder = {
             "set": self._set,
             "obligation": self._obligation,
             "warning": self._warning,
+            "note": self._note,
             "deadline": self._deadline,
             "presume": self._presume,
         }.get(kind)
         if builder is None:
             raise ValueError(
-                f"then: unknown conclusion {kind!r}; expected set, obligation, warning, deadline or presume"
+                f"then: unknown conclusion {kind!r}; expected set, obligation, warning, note, deadline or presume"
             )
         return builder(body)
 
@@ -326,14 +379,22 @@ class _Compiler:
         amount = body.get("amount")
         if amount is None:
             return Obligation(body["party"], body["duty"], None, None)
-        if not (
-            isinstance(amount, dict)
-            and set(amount) == {"fact"}
-            and FACTS.get(amount["fact"])
-            and FACTS[amount["fact"]].kind == "number"
-        ):
-            raise ValueError("then.obligation.amount: expected {fact: <a number fact>}")
-        return Obligation(body["party"], body["duty"], amount["fact"], FACTS[amount["fact"]].get)
+        paths = _amount_facts(amount)
+        getters = tuple(FACTS[p].get for p in paths)
+
+        def first_known(s: Any) -> object:
+            for get in getters:
+                value = get(s)
+                if value is not None:
+                    return value
+            return None
+
+        return Obligation(body["party"], body["duty"], paths[0], first_known, paths)
+
+    def _note(self, body: Any) -> Note:
+        if body not in self.vocab.notes:
+            raise ValueError(f"then.note: unknown note {body!r}; add it to {VOCABULARY_FILE}")
+        return Note(body)
 
     def _warning(self, body: Any) -> Warning:
         if body not in self.vocab.warnings:
@@ -422,6 +483,23 @@ class _Compiler:
         except graphlib.CycleError as err:
             raise RuleFileError("rules", f"legal variables depend on each other in a cycle: {err.args[1]}") from None
         return ["presumptions", *variables, "effects"]
+
+
+def _amount_facts(amount: Any) -> tuple[str, ...]:
+    """``{fact: f}``, or ``{first_known: [f, g, ...]}``: the first of the facts that is known."""
+    paths = None
+    if isinstance(amount, dict) and set(amount) == {"fact"}:
+        paths = (amount["fact"],)
+    elif isinstance(amount, dict) and set(amount) == {"first_known"} and isinstance(amount["first_known"], list):
+        paths = tuple(amount["first_known"])
+    if not paths or not all(isinstance(p, str) and p in FACTS and FACTS[p].kind == "number" for p in paths):
+        raise ValueError("then.obligation.amount: expected {fact: <a number fact>} or {first_known: [<number facts>]}")
+    return paths
+
+
+def _reading_values(name: str) -> frozenset[str] | None:
+    values = choice_values(name)
+    return None if values is None else frozenset(values)
 
 
 def _group_of(effect: Effect) -> str:

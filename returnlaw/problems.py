@@ -29,9 +29,34 @@ class Problem(BaseModel):
     reason: str
 
 
-def problems(errors: Iterable[Mapping[str, Any]], *, root: type[BaseModel] | None = None) -> list[Problem]:
-    """Every problem of a pydantic/FastAPI error list, in order; ``root`` is the body's model."""
-    return [_worded(item, root) or Problem(field=_field(item), reason=_reason(item)) for item in errors]
+MAX_PROBLEMS = 50  # problems listed in one answer; the rest are counted, not worded (as the service does)
+
+
+def problems(
+    errors: Iterable[Mapping[str, Any]], *, root: type[BaseModel] | None = None, limit: int | None = None
+) -> list[Problem]:
+    """The problems of a pydantic/FastAPI error list, in order; ``root`` is the body's model.
+    With ``limit`` (e.g. MAX_PROBLEMS) at most that many are worded (wording costs time: 16,000 bad
+    entries must not take seconds), then one more problem says how many were left out (see
+    :func:`capped`). Without it every problem is worded: the service slices the list itself and
+    reports the rest as ``omitted``."""
+    items = list(errors)
+    shown = items if limit is None else items[:limit]
+    worded = [_worded(item, root) or Problem(field=_field(item), reason=_reason(item)) for item in shown]
+    return capped(worded, total=len(items), limit=limit)
+
+
+def capped(found: list[Problem], *, total: int | None = None, limit: int | None = MAX_PROBLEMS) -> list[Problem]:
+    """The first ``limit`` problems and, if there were more (``total``, default ``len(found)``),
+    a last one counting the rest: ``{"field": null, "reason": "and 15,980 more problems not listed"}``."""
+    total = len(found) if total is None else total
+    if limit is None or total <= limit:
+        return found
+    rest = total - limit
+    return [
+        *found[:limit],
+        Problem(field=None, reason=f"and {rest:,} more problem{'s' if rest > 1 else ''} not listed"),
+    ]
 
 
 def _worded(item: Mapping[str, Any], root: type[BaseModel] | None) -> Problem | None:

@@ -19,13 +19,22 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .facts import FACTS
+from .files import read_bounded
 from .i18n import cite_text
 from .rulebook import RuleBook
 from .ruleschema import REF_PATTERN
 
-Kind = Literal["yes_no", "choice", "date", "number", "text"]
-# The answer kind of each fact kind in returnlaw.facts.
-KIND_OF = {"bool": "yes_no", "enum": "choice", "date": "date", "moment": "date", "number": "number", "text": "text"}
+Kind = Literal["yes_no", "choice", "choices", "date", "number", "text"]
+# The answer kind of each fact kind in returnlaw.facts ("choices": any number of the choices).
+KIND_OF = {
+    "bool": "yes_no",
+    "enum": "choice",
+    "set": "choices",
+    "date": "date",
+    "moment": "date",
+    "number": "number",
+    "text": "text",
+}
 
 
 class WordingError(ValueError):
@@ -177,7 +186,11 @@ def load_wording(path: str | Path | None = None) -> Wording:
     """Read and check a wording file (default: the bundled ``questions.yaml``)."""
     if path is None:
         return default_wording()
-    return _parse(Path(path).read_text(encoding="utf-8"), str(path))
+    raw = read_bounded(path)
+    try:
+        return _parse(raw.decode("utf-8"), str(path))
+    except UnicodeDecodeError as err:
+        raise WordingError(f"{path}: not UTF-8 text (byte {err.start})") from None
 
 
 @functools.cache

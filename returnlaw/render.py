@@ -35,7 +35,7 @@ OUTCOME_STYLE = {
     "undetermined": "bold magenta",
 }
 STATUS_MARK = {"applied": "✔", "defeated": "✘", "not_applicable": "·", "undetermined": "?"}
-GROUP_ORDER = ("scope", "right", "intact", "presumptions", "effects")
+GROUP_ORDER = ("scope", "right", "confirmed", "intact", "presumptions", "effects")
 _ZH_ORDINALS = "一二三四五六七八九十"
 
 
@@ -90,6 +90,7 @@ class Renderer:
         self.deadlines(doc, summary, citer, full_trace)
         self.duties(doc, summary, citer, full_trace)
         self.warnings(doc, summary, citer)
+        self.remarks(doc, summary, citer)
         self.readings(doc, summary, full_trace)
         if summary.notes:
             doc.gap().add(f"{self._t('notes')}{self._colon()}" + self._sep().join(summary.notes), style="dim")
@@ -205,7 +206,8 @@ class Renderer:
         for party in dict.fromkeys(d.party for d in listed):
             doc.add(f"{party}{self._colon()}", style="bold")
             for duty in (d for d in listed if d.party == party):
-                line = Text(f"· {duty.text}")
+                cond = self._t("if_returnable") + self._colon() if duty.if_returnable else ""
+                line = Text(f"· {cond}{duty.text}")
                 if duty.amount_text:
                     line.append(f"{self._colon()}{duty.amount_text}", style="bold")
                 if duty.depends:
@@ -229,6 +231,14 @@ class Renderer:
         doc.gap().add(self._t("warnings"), style="bold yellow")
         for w in s.warnings:
             doc.add(f"· {self._end(w.text.rstrip('。') + self._paren(citer.cites(w.refs)))}", hanging="  ")
+
+    def remarks(self, doc: Doc, s: Summary, citer: Citer) -> None:
+        if not s.remarks:
+            return
+        doc.gap().add(self._t("remarks"), style="bold cyan")
+        for r in s.remarks:
+            cites = self._paren(citer.cites(r.refs)) if r.refs else ""
+            doc.add(f"· {self._end(r.text.rstrip('。') + cites)}", hanging="  ")
 
     def readings(self, doc: Doc, s: Summary, full: bool) -> None:
         """The law applied and the readings used: a few words each, or with ``full`` the why."""

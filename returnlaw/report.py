@@ -196,6 +196,9 @@ def _view(s: Summary, citer: Citer, book: RuleBook, lang: str) -> Section:
         section.items.append(_sentence(line.text.rstrip("。") + _paren(citer.cites(line.refs), lang), lang))
     if s.burden is not None and s.burden.against:
         section.after.append(t("burden_against", lang, party=s.burden.against).strip())
+    for remark in s.remarks:  # what the law adds: a claimed defect's own route, a law not yet in force
+        cites = _paren(citer.cites(remark.refs), lang) if remark.refs else ""
+        section.after.append(_sentence(remark.text.rstrip("。") + cites, lang))
     return section
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from .conditions import Compiled
 from .ruleschema import Instrument, Provision, Vocabulary
@@ -42,12 +43,20 @@ class SetVariable:
 class Obligation:
     party: str
     duty: str
-    amount_fact: str | None
-    amount: Callable[[Scenario], object] | None
+    amount_fact: str | None  # the first (or only) number fact the amount is read from
+    amount: Callable[[Scenario], object] | None  # the first of the amount facts that is known
+    amount_facts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Warning:
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """An explanation the decision gives (``rules/vocabulary.yaml`` ``notes``), not an accusation."""
+
     code: str
 
 
@@ -65,7 +74,7 @@ class Presume:
     facts: tuple[tuple[str, object], ...]
 
 
-Effect = SetVariable | Obligation | Warning | Deadline | Presume | None  # None: a pure defeater
+Effect = SetVariable | Obligation | Warning | Note | Deadline | Presume | None  # None: a pure defeater
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +142,8 @@ class RuleBook:
     vocabulary: Vocabulary
     epochs: tuple[Epoch, ...]
     source: str
+    # Data tables (rules/categories.yaml) as {table: {column: {row: {value: Entry}}}}.
+    tables: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_starts", tuple(e.start for e in self.epochs[1:]))

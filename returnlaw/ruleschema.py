@@ -109,11 +109,13 @@ class RuleFile(_Strict):
 
 
 class Term(_Strict):
-    """A vocabulary entry: a code with its Chinese and English text."""
+    """A vocabulary entry: a code with its Chinese and English text. ``implies`` marks a warning or
+    note that says what the outcome is (a test checks that it never sits next to another outcome)."""
 
     zh: str
     en: str
     cite: tuple[str, ...] = ()
+    implies: Literal["returnable", "not_returnable"] | None = None
 
 
 class Variable(_Strict):
@@ -126,5 +128,6 @@ class Vocabulary(_Strict):
     variables: Annotated[dict[str, Variable], AfterValidator(FrozenDict)]
     duties: Annotated[dict[str, Term], AfterValidator(FrozenDict)]
     warnings: Annotated[dict[str, Term], AfterValidator(FrozenDict)]
+    notes: Annotated[dict[str, Term], AfterValidator(FrozenDict)] = FrozenDict()
     deadlines: Annotated[dict[str, Term], AfterValidator(FrozenDict)]
     parties: Annotated[dict[str, Term], AfterValidator(FrozenDict)]

@@ -20,6 +20,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
+from .echo import echo
+
 # Strict scalars: pydantic's lax mode would read "yes", 1 or "1" as true and "10" as 10.
 Flag = Annotated[bool, Strict()]
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("1e12"), max_digits=16, decimal_places=2)]
@@ -80,9 +82,8 @@ def _china_time(moment: dt.datetime) -> dt.datetime:
 
 
 def _show(value: Any) -> str:
-    """A value for an error message: short and on one line."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    """A value for an error message: short and on one line (returnlaw.echo)."""
+    return echo(value)
 
 
 class _Section(BaseModel):
@@ -173,12 +174,52 @@ class Nature(StrEnum):
     DEFECT_DISCLOSED = "defect_disclosed"  # Art. 7(3)
 
 
+class ConfirmationForm(StrEnum):
+    """How the consumer's agreement to an exclusion by nature was obtained (CPL Art. 25(2);
+    Measures Art. 20(2); Regulations Art. 19(2)). Whether it counts is decided by the rules."""
+
+    CHECKOUT_STEP = "checkout_step"  # a prominent per-purchase step in the mandatory checkout flow
+    EXPRESS_ACKNOWLEDGEMENT = "express_acknowledgement"  # e.g. said or typed "agreed" on a live stream or in chat
+    CONTINUED_AFTER_ORAL_NOTICE = "continued_after_oral_notice"  # only carried on buying after an oral notice
+    PAGE_TEXT_ONLY = "page_text_only"  # only a text on the product page or in the terms
+    AFTER_PAYMENT = "after_payment"  # shown or asked only after payment
+    PRESELECTED_BOX = "preselected_box"  # a pre-ticked, default-agreed option
+    NONE = "none"  # nothing was asked or given
+
+
 class Trigger(StrEnum):
     ALWAYS = "always"
     ONCE_UNSEALED = "once_unsealed"
     ONCE_ACTIVATED = "once_activated"
     ONCE_TRIED = "once_tried"
     ONCE_OPENED_ONLINE = "once_opened_online"
+
+
+class DeliveryStatus(StrEnum):
+    """How far delivery had got: for a cancellation, when the consumer cancelled."""
+
+    NOT_SHIPPED = "not_shipped"
+    IN_TRANSIT = "in_transit"
+    REFUSED_AT_DOOR = "refused_at_door"
+    SIGNED = "signed"
+
+
+class SellerGround(StrEnum):
+    """A ground the seller gave for refusing the return."""
+
+    CUSTOM_MADE = "custom_made"
+    PERISHABLE = "perishable"
+    DOWNLOADED = "downloaded"
+    MEDIA_UNSEALED = "media_unsealed"
+    NEWSPAPER_PERIODICAL = "newspaper_periodical"
+    CONFIRMED_EXCLUSION = "confirmed_exclusion"
+    NOT_INTACT = "not_intact"
+    UNSEALED_OR_INSPECTED = "unsealed_or_inspected"
+    OUT_OF_TIME = "out_of_time"
+    NOT_CONSUMER = "not_consumer"
+    NOT_OPERATOR = "not_operator"
+    NOT_DISTANCE_SALE = "not_distance_sale"
+    ABUSE = "abuse"
 
 
 class SellerEvidence(StrEnum):
@@ -211,6 +252,46 @@ class PaymentMethod(StrEnum):
     VOUCHER = "voucher"
 
 
+# Forms in which the consumer did something to agree (ticked, clicked, said or typed yes) ...
+_ACTIVE_FORMS = {ConfirmationForm.CHECKOUT_STEP, ConfirmationForm.EXPRESS_ACKNOWLEDGEMENT}
+# ... and forms in which the consumer did nothing of the kind.
+_PASSIVE_FORMS = {
+    ConfirmationForm.CONTINUED_AFTER_ORAL_NOTICE,
+    ConfirmationForm.PAGE_TEXT_ONLY,
+    ConfirmationForm.AFTER_PAYMENT,
+    ConfirmationForm.NONE,
+}
+
+
+def _check_confirmation(listing: Listing) -> None:
+    """The older flags (consumer_confirmed, confirmation_in_checkout_flow, confirmation_preselected)
+    may accompany confirmation_form, but must not contradict it."""
+    form = listing.confirmation_form
+    if form is None:
+        return
+    clashes = []
+    if form in _ACTIVE_FORMS and listing.consumer_confirmed is False:
+        clashes.append(("consumer_confirmed", False, "the consumer did confirm"))
+    if form in _PASSIVE_FORMS and listing.consumer_confirmed is True:
+        clashes.append(("consumer_confirmed", True, "the consumer did nothing to confirm"))
+    if form is ConfirmationForm.CHECKOUT_STEP and listing.confirmation_in_checkout_flow is False:
+        clashes.append(("confirmation_in_checkout_flow", False, "the step was in the checkout flow"))
+    if form not in (ConfirmationForm.CHECKOUT_STEP, ConfirmationForm.PRESELECTED_BOX) and (
+        listing.confirmation_in_checkout_flow is True
+    ):
+        clashes.append(("confirmation_in_checkout_flow", True, "there was no confirmation step at checkout"))
+    if form is ConfirmationForm.PRESELECTED_BOX and listing.confirmation_preselected is False:
+        clashes.append(("confirmation_preselected", False, "the box was ticked in advance"))
+    if form is not ConfirmationForm.PRESELECTED_BOX and listing.confirmation_preselected is True:
+        clashes.append(("confirmation_preselected", True, "the confirmation was not a pre-ticked box"))
+    if clashes:
+        name, value, why = clashes[0]
+        raise ValueError(
+            f"confirmation_form: {form.value} contradicts listing.{name} = {str(value).lower()} "
+            f"({form.value} means {why}); give one of them"
+        )
+
+
 class Purchase(_Section):
     date: dt.date | None = None
     channel: Channel | None = None
@@ -237,7 +318,9 @@ class Item(_Section):
     perishable: Flag | None = None
     downloaded: Flag | None = None
     media_unsealed: Flag | None = None
-    defect_claimed: Flag | None = None
+    defect_claimed: Flag | None = None  # the consumer says the goods are defective
+    # A non-conformity with quality requirements is established (found, or admitted by the seller).
+    nonconformity_established: Flag | None = None
     sold_condition: SoldCondition | None = None
     price: Money | None = None
 
@@ -250,7 +333,13 @@ class Listing(_Section):
     consumer_confirmed: Flag | None = None
     confirmation_in_checkout_flow: Flag | None = None
     confirmation_preselected: Flag | None = None
+    confirmation_form: ConfirmationForm | None = None
     statutory_exclusion_labelled: Flag | None = None
+
+    @model_validator(mode="after")
+    def _confirmation_consistent(self) -> Listing:
+        _check_confirmation(self)
+        return self
 
 
 class Promise(_Section):
@@ -263,8 +352,18 @@ class Promise(_Section):
 class Delivery(_Section):
     signed_at: Moment | None = None
     split_delivery: Flag | None = None
+    status: DeliveryStatus | None = None
 
     _moment = field_validator("signed_at", mode="before")(parse_moment)
+
+    @model_validator(mode="after")
+    def _status_fits_signing(self) -> Delivery:
+        if self.signed_at is not None and self.status not in (None, DeliveryStatus.SIGNED):
+            raise ValueError(
+                f"status: {self.status.value} contradicts delivery.signed_at ({self.signed_at}): goods signed for "
+                "have been delivered; give status signed, or leave signed_at out"
+            )
+        return self
 
 
 class Return(_Section):
@@ -307,7 +406,19 @@ class Dispute(_Section):
     consumer_evidence: ConsumerEvidence | None = None
     seller_controlled_pickup: Flag | None = None
     seller_inspected_on_arrival: Flag | None = None
+    # The condition was verified or approved when the goods were handed to the seller's carrier.
+    condition_verified_at_pickup: Flag | None = None
+    # The grounds the seller gave for refusing: [] = none raised; absent = not stated.
+    seller_grounds: tuple[SellerGround, ...] | None = Field(default=None, max_length=len(SellerGround))
     hours_held: Annotated[float, Strict(), Field(ge=0, le=1e6, allow_inf_nan=False)] | None = None
+
+    @field_validator("seller_grounds")
+    @classmethod
+    def _grounds_once(cls, grounds: tuple[SellerGround, ...] | None) -> tuple[SellerGround, ...] | None:
+        if grounds is not None and len(set(grounds)) != len(grounds):
+            twice = sorted({g.value for g in grounds if grounds.count(g) > 1})
+            raise ValueError(f"{', '.join(twice)} given twice")
+        return grounds
 
 
 class Gift(_Section):

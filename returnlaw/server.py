@@ -36,7 +36,7 @@ from .inputs import FUTURE_TOLERANCE, InputError, check_not_future, closest
 from .loader import load_rulebook
 from .periods import CalendarCoverageError, Counting, Unpublished
 from .problems import Problem, problems
-from .readings import BurdenOfProof, Readings
+from .readings import BurdenOfProof, OralNoticeConfirmation, Readings, ReturnLegRisk
 from .rulebook import RuleBook
 from .scenario import Scenario
 from .server_bodies import BODIES, BodyReader, Checked, Day, TimelineRequest
@@ -44,6 +44,10 @@ from .server_limits import Gate, Limits, lifespan
 from .timeline import TimelineAudit, audit_timeline
 
 LATEST_TODAY = dt.date.max - FUTURE_TOLERANCE  # "today" needs room for the tolerance after it
+SHORT_HOLD_DOC = (
+    "reading short_hold_hours: goods sent back within this many hours of receipt are presumed not worn "
+    "against an unproven allegation of wear (SPC Evidence Provisions Art. 10(1)(4)); no provision names a number"
+)
 TODAY_DOC = (
     "the reference day for 'in the future' (an event may lie at most one day after it) and for "
     f"deadlines still open; default: the service's date. At most {LATEST_TODAY}."
@@ -243,10 +247,18 @@ def _add_routes(app: FastAPI, book: RuleBook, pinned: dt.date | None) -> None:
         counting: Counting = Counting.CIVIL_CODE,
         burden_of_proof: BurdenOfProof = BurdenOfProof.SELLER_ASSERTING_DAMAGE,
         unpublished_holidays: Unpublished = Unpublished.UNDETERMINED,
+        short_hold_hours: Annotated[int, Query(ge=1, le=720, description=SHORT_HOLD_DOC)] = 24,
+        oral_notice_confirmation: OralNoticeConfirmation = OralNoticeConfirmation.NOT_CONFIRMATION,
+        return_leg_risk: ReturnLegRisk = ReturnLegRisk.SELLER_AFTER_VERIFIED_PICKUP,
     ) -> Response:
         check_not_future(scenario, reference_day(today))
         readings = Readings(
-            counting=counting, burden_of_proof=burden_of_proof, unpublished_holidays=unpublished_holidays
+            counting=counting,
+            burden_of_proof=burden_of_proof,
+            unpublished_holidays=unpublished_holidays,
+            short_hold_hours=short_hold_hours,
+            oral_notice_confirmation=oral_notice_confirmation,
+            return_leg_risk=return_leg_risk,
         )
         ev = evaluate(book, scenario, as_of=as_of, readings=readings)
         return Response(decision_json(ev), media_type="application/json")

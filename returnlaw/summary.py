@@ -66,6 +66,7 @@ class Duty:
     amount_text: str
     refs: tuple[str, ...]
     depends: tuple[str, ...]
+    if_returnable: bool = False  # owed only if the open outcome turns out returnable
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class Summary:
     conditional: list[Duty] = field(default_factory=list)  # owed only if facts still unknown say so
     alternatives: list[Alternative] = field(default_factory=list)
     warnings: list[Line] = field(default_factory=list)
+    remarks: list[Line] = field(default_factory=list)  # what the law adds (not accusations)
     readings: list[tuple[str, str, str]] = field(default_factory=list)  # (name, why, in a few words)
     notes: list[str] = field(default_factory=list)
     provisions: dict[str, str] = field(default_factory=dict)  # ref -> the provision's text
@@ -197,7 +199,8 @@ def summarise(
     duties, summary.alternatives = _duties(decision, book, words, scenario)
     summary.duties = [d for d in duties if not d.depends]
     summary.conditional = [d for d in duties if d.depends]
-    summary.warnings = [Line(text(w.zh, w.en), tuple(w.cite), w.rule) for w in decision.warnings]
+    summary.warnings = [Line(_if(w, lang) + text(w.zh, w.en), tuple(w.cite), w.rule) for w in decision.warnings]
+    summary.remarks = [Line(_if(r, lang) + text(r.zh, r.en), tuple(r.cite), r.rule or "") for r in decision.remarks]
     summary.readings = [
         (reading_name(name, lang), reading_value(name, str(value), lang), reading_value(name, str(value), lang, True))
         for name, value in decision.readings.model_dump(mode="json").items()
@@ -205,6 +208,13 @@ def summarise(
     summary.notes = [note_text(n, lang, words.fact) for n in decision.notes]
     summary.provisions = {ref: text(c.zh, c.en) for ref, c in decision.citations.items()}
     return summary
+
+
+def _if(item: Any, lang: str) -> str:
+    """如可以退货： before a consequence that holds only if the open outcome turns out returnable."""
+    if getattr(item, "if_outcome", None) != "returnable":
+        return ""
+    return t("if_returnable", lang) + ("：" if lang == "zh" else ": ")
 
 
 def _texts(lang: str):
@@ -295,7 +305,8 @@ def _deadline(d: DeadlineOut, words: Words, today: dt.date | None) -> DeadlineLi
         status = "open"
         state = t("open", lang) if days_left is None else _days(days_left, lang)
     depends = tuple(words.fact(p) for p in d.depends_on)
-    return DeadlineLine(d.name, _pick(d, lang), day, when, status, state, days_left, tuple(d.cite), depends)
+    label = _if(d, lang) + _pick(d, lang)
+    return DeadlineLine(d.name, label, day, when, status, state, days_left, tuple(d.cite), depends)
 
 
 def _days(days_left: int, lang: str) -> str:
@@ -337,8 +348,9 @@ def _duty(o: ObligationOut, book: RuleBook, words: Words) -> Duty:
     if o.amount is not None:
         figure = money(o.amount, words.lang)
         amount_text = t("amount_words", words.lang, figure=figure, words=rmb_upper(o.amount))
+    depends = tuple(map(words.fact, o.depends_on))
     return Duty(
-        name, o.party, _pick(o, words.lang), o.amount, amount_text, tuple(o.cite), tuple(map(words.fact, o.depends_on))
+        name, o.party, _pick(o, words.lang), o.amount, amount_text, tuple(o.cite), depends, o.if_outcome == "returnable"
     )
 
 

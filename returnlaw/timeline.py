@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .api import default_rulebook
 from .decision import CitationOut, DeadlineOut, Decision
 from .evaluator import RETURNABLE, UNDETERMINED, Evaluation, evaluate
-from .inputs import InputError, explain, parse_scenario
+from .inputs import OFF_THE_CALENDAR, InputError, explain, parse_date, parse_readings, parse_scenario
 from .readings import DEFAULT_READINGS, Readings
 from .rulebook import Deadline, RuleBook
 from .scenario import Moment, Scenario, day_of, parse_day, parse_moment, read_path
@@ -128,13 +128,25 @@ def audit_timeline(
     book: RuleBook | None = None,
 ) -> TimelineAudit:
     """Check a return's events against its deadlines. ``scenario`` adds the other facts (its dates
-    are replaced by the timeline's); ``today`` turns unmet deadlines whose day has passed into misses."""
+    are replaced by the timeline's); ``today`` turns unmet deadlines whose day has passed into misses.
+    ``today`` and ``as_of`` may be dates or ``YYYY-MM-DD`` text; anything else is an InputError."""
+    today, as_of = parse_date(today, "today"), parse_date(as_of, "as_of")
+    readings = parse_readings(readings)
     events = parse_timeline(timeline)
     book = book or default_rulebook()
     try:
         facts = parse_scenario(_merge(events, scenario), today=today or _NO_CLOCK)
     except InputError as err:
         raise _in_timeline_terms(err, events) from None
+    try:
+        return _audit(facts, book, today, as_of, readings)
+    except OverflowError:  # a period counted from a date in 9999 ends past the last date there is
+        raise InputError(OFF_THE_CALENDAR) from None
+
+
+def _audit(
+    facts: Scenario, book: RuleBook, today: dt.date | None, as_of: dt.date | None, readings: Readings
+) -> TimelineAudit:
     ev = evaluate(book, facts, as_of=as_of, readings=readings)
     assumed = RETURNABLE if ev.outcome == UNDETERMINED else None
     decision = (as_if(ev, assumed) if assumed else ev).decision()

@@ -23,7 +23,7 @@ from .evaluator import UNDETERMINED, Evaluation
 from .facts import FACTS, FactSpec
 from .inputs import InputError, closest, parse_readings
 from .periods import CalendarCoverageError
-from .readings import DEFAULT_READINGS, READING_NAMES, Readings
+from .readings import DEFAULT_READINGS, READING_NAMES, Readings, choice_values, number_bounds
 from .replay import Engine, Run, native_engine, run_case, with_facts
 from .rulebook import RuleBook
 from .scenario import Scenario, read_path
@@ -293,10 +293,16 @@ Candidate = tuple[str, Any, Any, int, Scenario, Readings]  # fact, old, new, siz
 def _candidates(scenario: Scenario, readings: Readings, book: RuleBook, today: dt.date | None) -> Iterator[Candidate]:
     for name in READING_NAMES:
         current = getattr(readings, name)
-        for value in type(current):
-            if value != current:
-                other = Readings.model_validate({**readings.model_dump(), name: value})
-                yield f"reading {name}", current.value, value.value, 1, scenario, other
+        for value in _reading_alternatives(name, current):
+            other = Readings.model_validate({**readings.model_dump(), name: value})
+            yield (
+                f"reading {name}",
+                getattr(current, "value", current),
+                getattr(value, "value", value),
+                1,
+                scenario,
+                other,
+            )
     for path in SETTABLE:
         spec = FACTS[path]
         old = read_path(scenario, path)
@@ -306,6 +312,14 @@ def _candidates(scenario: Scenario, readings: Readings, book: RuleBook, today: d
             except (InputError, ValueError):
                 continue  # an impossible scenario, e.g. a notice before the purchase
             yield path, getattr(old, "value", old), new, size, changed, readings
+
+
+def _reading_alternatives(name: str, current: Any) -> list[Any]:
+    """The other values of a choice reading; half and double of a number reading (within bounds)."""
+    if choice_values(name) is not None:
+        return [v for v in type(current) if v != current]
+    low, high = number_bounds(name)
+    return [v for v in dict.fromkeys((current // 2, current * 2)) if low <= v <= high and v != current]
 
 
 _DAY_STEPS = (1, 2, 3, 4, 5, 6, 7, 8, 10, 14, 21, 30, 60, 90, 180, 365)
@@ -320,7 +334,8 @@ def _alternatives(spec: FactSpec, old: Any, scenario: Scenario, book: RuleBook) 
     if spec.kind in ("date", "moment"):
         if old is None:
             return [(d, 1) for d in book.boundaries()] if spec.path == "purchase.date" else []
-        out = [(old + dt.timedelta(days=sign * n), n) for n in _DAY_STEPS for sign in (1, -1)]
+        shifted = ((_shifted(old, sign * n), n) for n in _DAY_STEPS for sign in (1, -1))
+        out = [(day, n) for day, n in shifted if day is not None]  # none before year 1 or after 9999
         if spec.path == "purchase.date":  # the days around each change of the law
             around = [b - dt.timedelta(days=k) for b in book.boundaries() for k in (0, 1)]
             out += [(d, abs((d - old).days)) for d in around]
@@ -330,6 +345,13 @@ def _alternatives(spec: FactSpec, old: Any, scenario: Scenario, book: RuleBook) 
         values = {type(old)(v) if not isinstance(old, Decimal) else Decimal(v) for v in values}
         return [(v, 1) for v in sorted(values) if v != old and v >= 0]
     return []
+
+
+def _shifted(day: Any, days: int) -> Any:
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return None
 
 
 def _order(fact: str) -> int:

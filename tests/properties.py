@@ -19,13 +19,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from returnlaw.api import default_rulebook
 from returnlaw.decision import citations_in_force, decision_json
 from returnlaw.evaluator import evaluate, outcome_of
 from returnlaw.facts import FACTS
 from returnlaw.inputs import parse_scenario
 from returnlaw.periods import CalendarCoverageError
 from returnlaw.readings import Readings
-from returnlaw.rulebook import RuleBook
+from returnlaw.rulebook import Presume, RuleBook
 from returnlaw.scenario import Scenario
 from tests.strategies import CHOICES, DAMAGE_FALSE, DAMAGE_TRUE, Bytes, fact_paths, forget_paths, perturbed
 
@@ -244,6 +245,13 @@ def _forgetting(c: Bytes, data: dict[str, Any], most: int) -> dict[str, Any]:
     return forget_paths(data, {c.choice(pool()) for _ in range(1 + c.byte() % most)})
 
 
+def presumable(book: RuleBook) -> frozenset[str]:
+    """The facts some rule of ``book`` may presume when they are unknown."""
+    return frozenset(
+        p for rule in book.rules.values() if isinstance(rule.effect, Presume) for p, _ in rule.effect.facts
+    )
+
+
 def _build_knowing_more(raw: bytes, dispute: bool = True) -> Any:
     c = Bytes(raw[:CHOICES])
     data, r = perturbed(c, raw[CHOICES:])
@@ -251,7 +259,13 @@ def _build_knowing_more(raw: bytes, dispute: bool = True) -> Any:
         data = changed(data, "dispute", seller_alleges_not_intact=False)
     partial = _forgetting(c, data, most=2)
     if not dispute:
+        # A presumption stands in for an unknown fact (a seller who does not allege damage leaves
+        # the goods' condition out of issue), so learning that fact may change the outcome: those
+        # facts stay known here.
         partial["dispute"]["seller_alleges_not_intact"] = False
+        for path in PRESUMABLE:
+            section, name = path.split(".")
+            partial[section][name] = data[section][name]
     return parse(partial), parse(data), r
 
 
@@ -285,6 +299,7 @@ def _check_decided_stays_the_same(book: RuleBook, inputs: Any) -> Seen:
     return Seen(True, events)
 
 
+PRESUMABLE = presumable(default_rulebook())  # the bundled book's, so the built inputs do not depend on a mutant
 CONDITION = [p for p in FACTS if p.startswith("condition.")]
 
 

@@ -26,14 +26,16 @@ from typing import Any
 from hypothesis import strategies as st
 
 from returnlaw.periods import Counting
-from returnlaw.readings import BurdenOfProof, Readings
+from returnlaw.readings import BurdenOfProof, OralNoticeConfirmation, Readings, ReturnLegRisk
 from returnlaw.scenario import (
     Category,
     Channel,
+    ConfirmationForm,
     ConsumerEvidence,
     Nature,
     Purpose,
     SellerEvidence,
+    SellerGround,
     SoldCondition,
     Subject,
     Trigger,
@@ -83,6 +85,10 @@ ORDINARY_TRUE = set(DAMAGE_FALSE) | {
     "returned",
 }
 GENOME_SIZE = 300
+# #11's facts: the ordinary purchase was signed for and confirmed (if at all) by the older flags.
+DELIVERY_STATUSES = ("signed", "not_shipped", "in_transit", "refused_at_door")
+OLDER_FLAGS = "(older flags)"
+SHORT_HOLD_HOURS = (24, 12, 48, 1)  # the default first
 
 
 class Bytes:
@@ -154,7 +160,11 @@ def _read(g: Genome) -> tuple[dict[str, Any], Readings]:
         return {n: g.flag(f"{section}.{n}", n in ORDINARY_TRUE) for n in names}
 
     r = Readings(
-        counting=g.pick("reading.counting", Counting), burden_of_proof=g.pick("reading.burden_of_proof", BurdenOfProof)
+        counting=g.pick("reading.counting", Counting),
+        burden_of_proof=g.pick("reading.burden_of_proof", BurdenOfProof),
+        short_hold_hours=g.pick("reading.short_hold_hours", SHORT_HOLD_HOURS),
+        oral_notice_confirmation=g.pick("reading.oral_notice_confirmation", OralNoticeConfirmation),
+        return_leg_risk=g.pick("reading.return_leg_risk", ReturnLegRisk),
     )
     purchase = FIRST_DAY + dt.timedelta(days=g.int(0, (LAST_DAY - FIRST_DAY).days))
     signed = purchase + dt.timedelta(days=g.int(0, 10))
@@ -167,6 +177,9 @@ def _read(g: Genome) -> tuple[dict[str, Any], Readings]:
     signed_at, notice_at = g.moment(signed), g.moment(notice)
     if isinstance(signed_at, dt.datetime) and isinstance(notice_at, dt.datetime) and notice == signed:
         notice_at = max(notice_at, signed_at)
+    status = g.pick("delivery.status", DELIVERY_STATUSES)
+    form = g.pick("listing.confirmation_form", [OLDER_FLAGS, *ConfirmationForm])
+    grounds = [ground.value for ground in SellerGround if g.flag(f"dispute.seller_grounds.{ground.value}")]
     data = {
         "purchase": {
             "date": purchase,
@@ -179,6 +192,7 @@ def _read(g: Genome) -> tuple[dict[str, Any], Readings]:
             "subject": g.pick("item.subject", Subject),
             "category": g.pick("item.category", Category),
             **flags("item", "custom_made", "perishable", "downloaded", "media_unsealed", "defect_claimed"),
+            **flags("item", "nonconformity_established"),
             "sold_condition": g.pick("item.sold_condition", SoldCondition),
         },
         "listing": {
@@ -208,8 +222,11 @@ def _read(g: Genome) -> tuple[dict[str, Any], Readings]:
             **flags("dispute", "seller_alleges_not_intact"),
             "seller_evidence": g.pick("dispute.seller_evidence", SellerEvidence),
             "consumer_evidence": g.pick("dispute.consumer_evidence", ConsumerEvidence),
-            **flags("dispute", "seller_controlled_pickup", "seller_inspected_on_arrival"),
+            **flags(
+                "dispute", "seller_controlled_pickup", "seller_inspected_on_arrival", "condition_verified_at_pickup"
+            ),
             "hours_held": float(g.int(0, 400)),
+            "seller_grounds": grounds,
         },
         "gifts": [
             {"kind": "item", **flags("gifts", "returned"), "marked_price": g.money()} for _ in range(g.byte() % 3)
@@ -226,6 +243,13 @@ def _read(g: Genome) -> tuple[dict[str, Any], Readings]:
         },
         "conduct": flags("conduct", "abuse_established"),
     }
+    if status != "signed":  # a cancellation before shipment, a notice in transit, a refusal at the door
+        del data["delivery"]["signed_at"]
+    data["delivery"]["status"] = status
+    if form != OLDER_FLAGS:  # the form of the confirmation instead of the older flags
+        for old_flag in ("consumer_confirmed", "confirmation_in_checkout_flow", "confirmation_preselected"):
+            del data["listing"][old_flag]
+        data["listing"]["confirmation_form"] = form
     return data, r
 
 
@@ -238,7 +262,13 @@ def _stray_names() -> tuple[str, ...]:
 
 # The facts a genome can make stray, in reading order (the readings are drawn on their own).
 STRAYABLE = _stray_names()
-READING_VALUES = {"counting": [c.value for c in Counting], "burden_of_proof": [b.value for b in BurdenOfProof]}
+READING_VALUES: dict[str, list[Any]] = {
+    "counting": [c.value for c in Counting],
+    "burden_of_proof": [b.value for b in BurdenOfProof],
+    "short_hold_hours": list(SHORT_HOLD_HOURS),
+    "oral_notice_confirmation": [o.value for o in OralNoticeConfirmation],
+    "return_leg_risk": [x.value for x in ReturnLegRisk],
+}
 
 
 def readings_from(choices: Bytes) -> Readings:
@@ -267,9 +297,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     return data
 
 
-readings = st.builds(
-    Readings, counting=st.sampled_from(list(Counting)), burden_of_proof=st.sampled_from(list(BurdenOfProof))
-)
+readings = st.builds(Readings, **{name: st.sampled_from(values) for name, values in READING_VALUES.items()})
 
 
 def forget(data: dict[str, Any], mask: list[bool]) -> dict[str, Any]:

@@ -69,11 +69,13 @@ def read_lines(path: Path) -> list[dict]:
 
 def projection(decision) -> dict:
     deadlines = dict.fromkeys(BOOK.vocabulary.deadlines)
-    deadlines.update({d.name: d.date for d in decision.deadlines})
+    # The compact row holds what follows from the decision as it stands, not what would follow if
+    # an open outcome turned out returnable (if_outcome): that is in the full decision only.
+    deadlines.update({d.name: d.date for d in decision.deadlines if d.if_outcome is None})
     return {
         "outcome": decision.outcome,
         **deadlines,
-        "warnings": list(dict.fromkeys(w.code for w in decision.warnings)),
+        "warnings": list(dict.fromkeys(w.code for w in decision.warnings if w.if_outcome is None)),
         "questions": decision.questions,
     }
 
@@ -222,8 +224,9 @@ def test_cli_batch_with_progress_bar(tmp_path, capsys):
         ["batch", str(src), str(tmp_path / "out.parquet"), "--jobs", "2", "--reading", "counting=calendar_only"]
     )
     out, err = capsys.readouterr()
-    assert code == 0
+    assert code == 1  # a row could not be decided
     assert f"{len(LAW) + 1} rows decided (1 with an error)" in out
+    assert f"row {len(LAW)}: row: invalid JSON" in out and "1 row(s) could not be decided (exit 1)" in out
     assert "deciding" in err  # the progress bar is drawn on stderr
     assert pq.read_table(tmp_path / "out.parquet").num_rows == len(LAW) + 1
 

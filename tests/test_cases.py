@@ -126,7 +126,11 @@ def test_an_unreported_purchase_date_is_replayed_under_every_version_in_the_wind
 
 def test_versions_of_the_law_that_disagree_leave_the_case_undetermined():
     case = next(c for c in CASES if c.id == "sz-internet-livestream-starcards")
-    run = run_case(case, book=BOOK)  # before the Measures the oral confirmation sufficed; after, it is open
+    # Without the (implied) prominence of the notice the versions disagree: from 2024-07-01 Regs
+    # Art. 19(2) needs a prominent marking before an exclusion by nature applies; before, it did not.
+    listing = case.scenario.listing.model_copy(update={"marking_prominent": None})
+    case = case.model_copy(update={"scenario": case.scenario.model_copy(update={"listing": listing})})
+    run = run_case(case, book=BOOK)
     assert len(run.law_dates) > 1 and run.actual == UNDETERMINED
     assert run.evaluation.questions[0] == "purchase.date"
     assert "disagree" in run.evaluation.notes[-1]
@@ -177,8 +181,8 @@ def test_what_if_reports_the_flip_and_the_rules_that_caused_it():
     result = replay_with(case, set={"conduct.abuse_established": False, "condition.inspection_only": True})
     assert result.before.actual == "not_returnable"
     rules = {c.name: c for c in result.changes if c.kind == "rule"}
-    assert rules["measures-4-abuse"].before == "applied" and rules["measures-4-abuse"].after == "not_applicable"
-    assert "reads conduct.abuse_established" in rules["measures-4-abuse"].why
+    assert rules["cpl-4-abuse-of-right"].before == "applied" and rules["cpl-4-abuse-of-right"].after == "not_applicable"
+    assert "reads conduct.abuse_established" in rules["cpl-4-abuse-of-right"].why
 
 
 def test_what_if_with_nothing_changed_changes_nothing():
@@ -192,7 +196,13 @@ def test_what_if_a_reading_names_the_reading_as_the_cause():
     undecided = replay_with(case, readings={"burden_of_proof": "consumer_claiming_return"})
     assert undecided.after.actual == UNDETERMINED  # now the consumer's evidence matters, and it is unknown
     assert "dispute.consumer_evidence" in {c.name for c in undecided.changes if c.kind == "question"}
-    facts = {"dispute.consumer_evidence": "none", "dispute.seller_controlled_pickup": False}
+    # Kept five days instead of 17 hours, no presumption from ordinary experience helps the consumer
+    # (evidence-10-1-4-short-hold); nor was the condition verified at a pickup.
+    facts = {
+        "dispute.consumer_evidence": "none",
+        "dispute.condition_verified_at_pickup": False,
+        "dispute.hours_held": 120,
+    }
     result = replay_with(case, set=facts, readings={"burden_of_proof": "consumer_claiming_return"})
     assert result.after.actual == "not_returnable"
     assert any(c.kind == "rule" and "reading burden_of_proof" in c.why for c in result.changes)
@@ -308,7 +318,7 @@ def test_statistics_group_every_case():
     assert sum(g.cases for g in stats.by_expected.values()) == stats.total
     assert sum(g.cases for g in stats.by_category.values()) == stats.total
     assert stats.by_topic["scope"].cases == sum("scope" in c.topics for c in CASES)
-    assert "measures 4" in stats.by_provision  # the 77-phones case rests on good faith
+    assert "cpl 4" in stats.by_provision  # the 77-phones case rests on good faith
     data = stats.as_json()
     assert data["agree"] == stats.agree and data["agreement_rate"] == stats.rate
 
@@ -436,7 +446,7 @@ def test_cli_replay_json_lists_every_case(capsys):
 def test_cli_replay_explain_and_stats(capsys):
     assert main(["replay", "--explain", "bjic-2024-phones-77-returns", "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "measures-4-abuse" in out and "209 orders" in out
+    assert "cpl-4-abuse-of-right" in out and "209 orders" in out
     main(["replay", "--stats", "--json"])
     stats = json.loads(capsys.readouterr().out)
     assert stats["total"] == len(CASES) and "by_deciding_provision" in stats

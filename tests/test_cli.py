@@ -46,7 +46,7 @@ def test_json_output_is_the_decision(capsys):
     assert data["outcome"] == "not_returnable"
     assert data["schema_version"] == SCHEMA_VERSION == "2.0"
     applied = {r["rule"] for r in data["reasons"] if r["status"] == "applied"}
-    assert "cpl-25-2-value-lost-once-activated" in applied
+    assert "cpl-25-2-contents-revealed" in applied
 
 
 def test_undetermined_exits_1_and_lists_the_questions(tmp_path, capsys):

@@ -50,6 +50,11 @@ def varied(seed: int) -> tuple[returnlaw.Scenario, Readings, dt.date | None]:
         spec = FACTS[path]
         options = [True, False, None] if spec.kind == "bool" else [*spec.values, None]
         data.setdefault(section, {})[name] = rng.choice(options)
+    if data["delivery"].get("status") not in (None, "signed"):  # not signed for: no signing date
+        data["delivery"].pop("signed_at", None)
+    if data["listing"].get("confirmation_form") is not None:  # the form instead of the older flags
+        for flag in ("consumer_confirmed", "confirmation_in_checkout_flow", "confirmation_preselected"):
+            data["listing"].pop(flag, None)
     readings = Readings(counting=rng.choice(list(Counting)), burden_of_proof=rng.choice(list(BurdenOfProof)))
     as_of = rng.choice([None, None, None, dt.date(2016, 1, 1), dt.date(2023, 1, 1), dt.date(2025, 1, 1)])
     return parse_scenario(data, today=TODAY), readings, as_of

@@ -54,9 +54,15 @@ ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2030, 1, 1)
 BOOK = default_rulebook()
 READINGS = [
-    Readings(counting=c, burden_of_proof=b)
-    for c in ("civil_code", "calendar_only", "platform_168h")
-    for b in ("seller_asserting_damage", "consumer_claiming_return")
+    *(
+        Readings(counting=c, burden_of_proof=b)
+        for c in ("civil_code", "calendar_only", "platform_168h")
+        for b in ("seller_asserting_damage", "consumer_claiming_return")
+    ),
+    # the readings added by issue #11, each away from its default once
+    Readings(oral_notice_confirmation="confirmation"),
+    Readings(return_leg_risk="not_allocated", burden_of_proof="consumer_claiming_return"),
+    Readings(short_hold_hours=48, burden_of_proof="consumer_claiming_return"),
 ]
 
 UNAVAILABLE = durable_backend.unavailable_reason()
@@ -138,7 +144,7 @@ def _describe(scenario: Scenario, as_of: dt.date | None, r: Readings) -> str:
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     data = {k: v for k, v in data.items() if v not in ({}, [])}
     return (
-        f"as_of: {as_of}; readings: counting={r.counting}, burden_of_proof={r.burden_of_proof}\n"
+        f"as_of: {as_of}; readings: {r.model_dump(mode='json')}\n"
         f"scenario: {json.dumps(data, ensure_ascii=False, sort_keys=True)}"
     )
 
@@ -175,7 +181,7 @@ def test_unsupported_rules_are_listed_by_id(tmp_path):
         "\n  - id: extra-reads-its-own-variable\n    cite: [cpl 25(1)]\n    title_zh: 甲\n    title_en: a\n"
         "    exception_to: [cpl-25-1-scope]\n    when: {var: scope, eq: in}\n    then: {set: {scope: out}}\n"
         "  - id: extra-inexact-number\n    cite: [cpl 25(1)]\n    title_zh: 乙\n    title_en: b\n"
-        "    when: {fact: dispute.hours_held, gt: 0.1}\n    then: {warning: quality_route}\n"
+        "    when: {fact: dispute.hours_held, gt: 0.1}\n    then: {warning: over_broad_exclusion}\n"
     )
     cpl = rules / "cpl.yaml"
     cpl.write_text(cpl.read_text(encoding="utf-8").replace("\nrules:\n", "\nrules:" + extra, 1), encoding="utf-8")

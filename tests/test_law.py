@@ -1,4 +1,19 @@
-"""Every encoded provision, tested with examples written from the law's own words (tests/law/)."""
+"""Every encoded provision, tested with examples written from the law's own words (tests/law/).
+
+An example's ``output`` says what the decision must hold (checked by ``tests/lawcases.py:
+problems``; unknown keys are refused):
+
+- ``outcome``; ``applied``, ``defeated``, ``not_applicable``, ``undetermined``: rules with that
+  status (at least these); ``not_applied``: rules that must not apply; ``decided_by``: exactly the
+  rules the outcome rests on; ``presumptions``: exactly these facts presumed, with these values;
+- ``warnings`` / ``no_warnings``, ``remarks`` / ``no_remarks``: codes that must / must not appear
+  (as decided: conditional ones, ``if_outcome``, are checked with ``if_returnable``);
+- ``exact: [applied, defeated, warnings, remarks, obligations]``: for the keys named, exactly these;
+- ``deadlines``: {name: date} as decided; ``obligations`` / ``no_obligations``: {party, duty,
+  amount?, if_outcome?}; ``if_returnable``: {warnings, remarks, deadlines} listed as holding only
+  if the open outcome turns out returnable; ``questions``: facts that must be asked;
+  ``in_force`` / ``not_in_force``: provisions cited as in force or not.
+"""
 
 from __future__ import annotations
 

@@ -122,7 +122,9 @@ def test_rules_lint_accepts_the_good_mini_book(capsys):
 def test_a_folder_that_does_not_exist(tmp_path, capsys):
     code = main(["rules", "lint", str(tmp_path / "nowhere")])
     assert code == 2
-    assert "vocabulary.yaml: missing in" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'nowhere'}: cannot read the rule folder: No such file or directory" in err
+    assert "vocabulary.yaml" not in err  # the folder is missing, not its vocabulary
 
 
 def test_check_with_a_bad_rules_dir_prints_nothing_on_stdout(capsys):

@@ -54,6 +54,8 @@ def parse_answer(wording: Wording, fact: str, answer: object, reference: dt.date
         return _yes_no(wording, fact, answer)
     if kind == "enum":
         return _choice(wording, fact, answer)
+    if kind == "set":
+        return _choices(wording, fact, answer)
     if kind == "number":
         return _number(fact, answer)
     if kind in ("date", "moment"):
@@ -101,6 +103,24 @@ def _choice(wording: Wording, fact: str, answer: object) -> str:
         en = f"{text!r:.60} is not one of the choices: {listed['en']}"
         zh = f"“{text:.60}”不是可选的回答，可选：{listed['zh']}"
     raise AnswerError(fact, en, zh)
+
+
+_SEPARATORS = re.compile(r"[,，、;；\s]+")
+_NONE = {"none", "no", "nothing", "无", "没有", "都没有", "均无"}
+
+
+def _choices(wording: Wording, fact: str, answer: object) -> tuple[str, ...]:
+    """Any number of choices: a list, or text separated by commas or spaces; "none" (没有) or
+    nothing at all is the empty set."""
+    if isinstance(answer, list | tuple):
+        items = [str(a) for a in answer]
+    elif isinstance(answer, str):
+        items = [t for t in _SEPARATORS.split(answer.strip()) if t]
+    else:
+        raise AnswerError(fact, f"expected a list of choices, got {answer!r:.60}", "请选择一项或多项，用顿号分隔")
+    if len(items) == 1 and _same(items[0]) in _NONE:
+        return ()
+    return tuple(dict.fromkeys(_choice(wording, fact, item) for item in items))
 
 
 def _same(text: str) -> str:

@@ -61,6 +61,8 @@ def probe_values(ctx: Ctx, scenario: Scenario, path: str) -> list[object]:
         return [True, False]
     if kind == "enum":
         return [ENUMS[path](v) for v in ctx.shape.choices[path]]
+    if kind == "set":
+        return []  # read only by consequence rules (the seller's stated grounds): never decisive
     if kind == "number":
         values = _number_probes(ctx, scenario, path)
     elif kind in ("date", "moment"):
@@ -72,7 +74,11 @@ def probe_values(ctx: Ctx, scenario: Scenario, path: str) -> list[object]:
 
 def _number_probes(ctx: Ctx, scenario: Scenario, path: str) -> list[object]:
     values: list[object] = []
-    for bound in ctx.shape.thresholds.get(path, ()):
+    bounds = [
+        *ctx.shape.thresholds.get(path, ()),
+        *(getattr(ctx.readings, n) for n in ctx.shape.reading_bounds.get(path, ())),
+    ]
+    for bound in bounds:
         values += [bound - 1, bound, bound + 1]
     for other in ctx.shape.compared.get(path, ()):
         known = FACTS[other].get(scenario)

@@ -49,6 +49,7 @@ class Shape:
     compared: Mapping[str, frozenset[str]]  # facts compared with it ({fact: a, lt: {fact: b}})
     periods: tuple[Period, ...]
     thresholds: Mapping[str, tuple[Any, ...]]  # literals it is compared with (lt/le/gt/ge)
+    reading_bounds: Mapping[str, tuple[str, ...]]  # number readings it is compared with
     literals: Mapping[str, tuple[str, ...]]  # literal values of a text fact
     choices: Mapping[str, tuple[str, ...]]  # one value of a choice fact per class no outcome rule tells apart
     presumable: frozenset[str]  # facts a burden-of-proof presumption can fill
@@ -85,6 +86,7 @@ def _nodes(data: object) -> Iterator[Mapping[str, Any]]:
 def _build_shape(book: RuleBook) -> Shape:
     compared: dict[str, set[str]] = {}
     thresholds: dict[str, set[Any]] = {}
+    reading_bounds: dict[str, set[str]] = {}
     literals: dict[str, set[str]] = {}
     sets: dict[str, set[frozenset[str]]] = {}  # the value sets outcome rules test a choice fact against
     periods: set[Period] = set()
@@ -98,7 +100,7 @@ def _build_shape(book: RuleBook) -> Shape:
         if isinstance(rule.effect, Presume):
             presumable.update(path for path, _ in rule.effect.facts)
         for node in _nodes(rule.when_data):
-            _read_node(node, compared, thresholds, literals, periods)
+            _read_node(node, compared, thresholds, literals, periods, reading_bounds)
             if FACTS.get(node.get("fact", ""), None) is not None and FACTS[node["fact"]].kind == "enum":
                 sets.setdefault(node["fact"], set()).update(_value_sets(node))
     bounds = book.boundaries()
@@ -107,10 +109,13 @@ def _build_shape(book: RuleBook) -> Shape:
         compared={p: frozenset(v) for p, v in compared.items()},
         periods=tuple(sorted(periods, key=repr)),
         thresholds={p: tuple(sorted(v)) for p, v in thresholds.items()},
+        reading_bounds={p: tuple(sorted(v)) for p, v in reading_bounds.items()},
         literals={p: tuple(sorted(v)) for p, v in literals.items()},
         choices={p: _representatives(p, sets.get(p, set())) for p, spec in FACTS.items() if spec.kind == "enum"},
         presumable=frozenset(presumable),
-        evidence=frozenset(by_presumptions - by_others),
+        # the dispute's own facts stay evidence though an outcome rule reads one too (whether the
+        # seller alleges damage; a condition verified at pickup)
+        evidence=frozenset(p for p in by_presumptions if p not in by_others or p.startswith("dispute.")),
         law_days=(bounds[0] - ONE_DAY, *bounds) if bounds else (),
         order={p: i for i, p in enumerate(FACTS)},
     )
@@ -152,7 +157,9 @@ def _representatives(path: str, sets: set[frozenset[str]]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def _read_node(node: Mapping[str, Any], compared: dict, thresholds: dict, literals: dict, periods: set) -> None:
+def _read_node(
+    node: Mapping[str, Any], compared: dict, thresholds: dict, literals: dict, periods: set, reading_bounds: dict
+) -> None:
     if "within_period" in node:
         spec = node["within_period"]
         days = spec["days"]
@@ -163,7 +170,9 @@ def _read_node(node: Mapping[str, Any], compared: dict, thresholds: dict, litera
         return
     for op in _ORDER_OPS:
         bound = node.get(op)
-        if isinstance(bound, Mapping):
+        if isinstance(bound, Mapping) and "reading" in bound:
+            reading_bounds.setdefault(path, set()).add(bound["reading"])
+        elif isinstance(bound, Mapping):
             compared.setdefault(path, set()).add(bound["fact"])
             compared.setdefault(bound["fact"], set()).add(path)
         elif bound is not None:

@@ -57,7 +57,7 @@ class Question(BaseModel):
 def question_for(finding: Finding, wording: Wording, book: RuleBook) -> Question:
     entry = wording.facts[finding.fact]
     choices: tuple[Choice, ...] = ()
-    if entry.kind in ("yes_no", "choice"):
+    if entry.kind in ("yes_no", "choice", "choices"):
         labels = choice_labels(wording, finding.fact)
         choices = tuple(
             Choice(value=_choice_value(key, entry.kind), zh=label.zh, en=label.en) for key, label in labels.items()
