@@ -46,7 +46,7 @@ from .rulebook import (
     frozen_map,
 )
 from .ruleschema import RuleFile, RuleSpec, Vocabulary
-from .tables import CATEGORIES_FILE, TABLE_FILES, TableError, expand, load_tables
+from .tables import CATEGORIES_FILE, TABLE_FILES, TableError, expand, load_tables, tables_from
 
 VOCABULARY_FILE = "vocabulary.yaml"
 ENGINE_VARIABLES = ("outcome",)  # computed by the evaluator, never set by a rule
@@ -170,8 +170,9 @@ def compile_rulebook(documents: Mapping[str, Any], source: str = "<in memory>") 
         vocabulary = Vocabulary.model_validate(documents[VOCABULARY_FILE])
     except ValidationError as err:
         raise RuleFileError(VOCABULARY_FILE, _first_error(err)) from None
-    parsed = [(name, _validate_file(name, data)) for name, data in sorted(documents.items()) if name != VOCABULARY_FILE]
-    return _Compiler(vocabulary, parsed, source).build()
+    rule_files = sorted((n, d) for n, d in documents.items() if n != VOCABULARY_FILE and n not in TABLE_FILES)
+    parsed = [(name, _validate_file(name, data)) for name, data in rule_files]
+    return _Compiler(vocabulary, parsed, source, table_data=documents.get(CATEGORIES_FILE)).build()
 
 
 def _parse_file(path: Path) -> RuleFile:
@@ -217,8 +218,14 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 class _Compiler:
     def __init__(
-        self, vocabulary: Vocabulary, files: list[tuple[str, RuleFile]], source: str, folder: Path | None = None
+        self,
+        vocabulary: Vocabulary,
+        files: list[tuple[str, RuleFile]],
+        source: str,
+        folder: Path | None = None,
+        table_data: Any = None,
     ) -> None:
+        self.table_data = table_data  # the categories table already read (in memory), else from folder
         self.vocab = vocabulary
         self.files = files
         self.source = source
@@ -233,9 +240,12 @@ class _Compiler:
 
     def build(self) -> RuleBook:
         self._collect_provisions()
-        if self.folder is not None:
+        if self.folder is not None or self.table_data is not None:
             try:
-                self.tables = load_tables(self.folder, read_yaml, self.provisions)
+                if self.table_data is not None:
+                    self.tables = tables_from(self.table_data, self.provisions)
+                else:
+                    self.tables = load_tables(self.folder, read_yaml, self.provisions)
             except TableError as err:
                 raise RuleFileError(CATEGORIES_FILE, str(err)) from None
         specs = [(name, spec) for name, f in self.files for spec in f.rules]
