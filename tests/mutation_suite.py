@@ -22,11 +22,11 @@ from typing import Any
 
 import yaml
 
-from returnlaw import Readings, decide, default_rulebook, parse_scenario, read_scenario_file
+from returnlaw import Readings, decide, default_rulebook, read_scenario_file
 from returnlaw.evaluator import outcome_of
 from returnlaw.rulebook import RuleBook
 from tests import golden
-from tests.lawcases import load_cases, problems
+from tests.lawcases import load_cases, problems, scenario_of
 from tests.properties import PROPERTIES
 from tests.strategies import CHOICES, GENOME_SIZE
 
@@ -60,7 +60,7 @@ def _outcome_is(want: str, scenario: Any, as_of: Any = None, named: Mapping[str,
 def _law_checks() -> list[Check]:
     checks = []
     for case in load_cases():
-        s = parse_scenario(case.data)
+        s = scenario_of(case)
 
         def full(book: RuleBook, defaults: Mapping[str, str] | None, case: Any = case, s: Any = s) -> str | None:
             found = problems(case, decide(s, as_of=case.as_of, readings=_readings(defaults, case.readings), book=book))

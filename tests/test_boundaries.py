@@ -3,7 +3,8 @@ and of every numeric threshold in the rule files has a law example (tests/law/).
 
 Read from the rule data, so a new rule's lists, dates and thresholds are covered without a change
 here: each boundary is mutated (a list member dropped, a date or threshold moved one day or one unit
-either way, a comparison made strict or lax) and some law example must then fail — that is, an
+either way, a comparison made strict or lax, a reading's default swapped or, for a number reading such
+as the short hold's hours, moved by one) and some law example must then fail — that is, an
 example sits on the side the change moves. A change the mutation tool proves equivalent (the same
 rules and citations in force on every day), or that ``tests/data/mutation-survivors.yaml`` explains,
 needs no example.
@@ -16,7 +17,9 @@ import pytest
 from returnlaw.mutate import generate, read_documents, run
 from tests.mutation_suite import build_suite
 
-BOUNDARIES = ("drop_member", "shift_date", "shift_number", "strictness")
+# ``reading_default``: each reading's default swapped (a number reading's moved by one), so every
+# reading has an example where it matters and the short hold's 24 hours one on each side.
+BOUNDARIES = ("drop_member", "shift_date", "shift_number", "strictness", "reading_default")
 DOCUMENTS = read_documents()
 MUTANTS = [m for m in generate(DOCUMENTS) if m.operator in BOUNDARIES]
 
@@ -35,7 +38,8 @@ def test_the_rule_books_boundaries_are_found():
         "measures.yaml:measures-9-3-textiles-household:when.all[0]:drop_member:toys dropped from item.category in",
         "measures.yaml:measures-9-1-seal-broken:when.all[0]:drop_member:family_planning dropped from item.category in",
         "cpl.yaml:cpl-16-2-longer-promised-period:in_force:shift_date:from 2014-03-15 -> 2014-03-16",
-        "cpl.yaml:burden-seller-risk-short-hold-or-pickup:when.any[0]:shift_number:dispute.hours_held le 24 -> 25",
+        "readings:short_hold_hours:default:25",
+        "cpl.yaml:evidence-10-1-4-short-hold:when.all[2]:strictness:dispute.hours_held le -> lt",
         "regs.yaml:instrument:shift_date:in_force_from 2024-07-01 -> 2024-06-30",
     ]
     assert not [i for i in expected if i not in ids], sorted(ids)[:20]
