@@ -2,10 +2,11 @@
 data in ``tests/golden/<directory name>.yaml`` and compared by ``tests/test_golden.py``.
 
 A golden records, under the default readings and as on ``TODAY`` (``--today 2030-01-01``), the
-outcome, the rules applied, defeated and left undetermined, the warnings, obligations (with
-amounts, and whether certain or depending on facts still unknown), deadlines (date, whether met,
-whether certain), presumptions and questions; and the outcome under every other value of every
-reading. Every list is exact: a rule, warning or obligation more or less is a difference.
+outcome, the rules applied, defeated and left undetermined, the warnings and remarks, obligations
+(with amounts, and whether certain or depending on facts still unknown), deadlines (date, whether
+met, whether certain) — each marked "(if returnable)" where it holds only if an open outcome turns
+out so — presumptions and questions; and the outcome under every other value of every reading (a
+number reading: under a few sample values). Every list is exact: a rule, warning or obligation more or less is a difference.
 
 The test never writes goldens. After a change that is meant to change decisions, a human runs
 
@@ -70,20 +71,20 @@ def summary(scenario: Scenario, book: Any = None, default_readings: dict[str, st
             status[reason.status].append(reason.rule)
     by_reading = {}
     for name in READING_NAMES:
-        annotation = Readings.model_fields[name].annotation
-        for value in (m.value for m in annotation):  # type: ignore[union-attr]
+        for value in reading_values(name):
             if value != getattr(defaults, name):
                 other = defaults.model_copy(update={name: value})
                 by_reading[f"{name}={value}"] = decide(scenario, readings=other, book=book, today=TODAY).outcome
     return {
         "outcome": d.outcome,
         **{s: sorted(rules) for s, rules in status.items()},
-        "warnings": sorted(w.code for w in d.warnings),
+        "warnings": sorted(_conditional(w.code, w.if_outcome) for w in d.warnings),
+        "remarks": sorted(_conditional(r.code, r.if_outcome) for r in d.remarks),
         "obligations": sorted(
             (_obligation(o) for o in d.obligations), key=lambda o: (o["party"], o["duty"], o["certain"])
         ),
         "deadlines": {
-            x.name: {"date": x.date, "met": x.met, "certain": x.certain}
+            _conditional(x.name, x.if_outcome): {"date": x.date, "met": x.met, "certain": x.certain}
             for x in sorted(d.deadlines, key=lambda x: x.name)
         },
         "presumptions": {p.fact: p.value for p in sorted(d.presumptions, key=lambda p: p.fact)},
@@ -92,8 +93,26 @@ def summary(scenario: Scenario, book: Any = None, default_readings: dict[str, st
     }
 
 
+# A number reading's values other than the default that a golden decides under.
+NUMBER_READINGS = {"short_hold_hours": (12, 48)}
+
+
+def reading_values(name: str) -> list[Any]:
+    """The values of a reading a golden decides under: every choice, or a number reading's samples."""
+    if name in NUMBER_READINGS:
+        return [Readings.model_fields[name].default, *NUMBER_READINGS[name]]
+    return [m.value for m in Readings.model_fields[name].annotation]  # type: ignore[union-attr]
+
+
+def _conditional(code: str, if_outcome: str | None) -> str:
+    """A code as decided, or marked as holding only under an outcome the facts leave open."""
+    return code if if_outcome is None else f"{code} (if {if_outcome})"
+
+
 def _obligation(o: Any) -> dict[str, Any]:
     out = {"party": o.party, "duty": o.duty, "certain": o.certain}
+    if o.if_outcome is not None:
+        out["if_outcome"] = o.if_outcome
     if o.amount is not None:
         out["amount"] = str(o.amount)
     return out
