@@ -6,7 +6,8 @@ outcome, the rules applied, defeated and left undetermined, the warnings and rem
 (with amounts, and whether certain or depending on facts still unknown), deadlines (date, whether
 met, whether certain) — each marked "(if returnable)" where it holds only if an open outcome turns
 out so — presumptions and questions; and the outcome under every other value of every reading (a
-number reading: under a few sample values). Every list is exact: a rule, warning or obligation more or less is a difference.
+number reading: under a few sample values). Every list is exact: a rule, warning or obligation
+more or less is a difference.
 
 The test never writes goldens. After a change that is meant to change decisions, a human runs
 

@@ -28,7 +28,16 @@ from returnlaw.periods import CalendarCoverageError
 from returnlaw.readings import Readings
 from returnlaw.rulebook import Presume, RuleBook
 from returnlaw.scenario import Scenario
-from tests.strategies import CHOICES, DAMAGE_FALSE, DAMAGE_TRUE, Bytes, fact_paths, forget_paths, perturbed
+from tests.strategies import (
+    CHOICES,
+    DAMAGE_FALSE,
+    DAMAGE_TRUE,
+    READING_VALUES,
+    Bytes,
+    fact_paths,
+    forget_paths,
+    perturbed,
+)
 
 TODAY = dt.date(2030, 1, 1)  # generated dates reach into 2027
 OUT, UNDETERMINED = "out_of_scope", "undetermined"
@@ -97,8 +106,7 @@ def law_label(book: RuleBook, day: dt.date | None) -> str:
 def described(book: RuleBook, s: Scenario, r: Readings, outcome: str, day: dt.date | None = None) -> tuple[str, ...]:
     return (
         f"outcome: {outcome}",
-        f"counting: {r.counting}",
-        f"burden_of_proof: {r.burden_of_proof}",
+        *(f"{name}: {getattr(getattr(r, name), 'value', getattr(r, name))}" for name in READING_VALUES),
         law_label(book, day or s.purchase.date),
     )
 
@@ -155,18 +163,26 @@ NATURE_FOCUS = (
 )
 
 
+CONFIRMING = ("checkout_step", "express_acknowledgement")
+NOT_CONFIRMING = ("none", "page_text_only", "after_payment", "preselected_box", "continued_after_oral_notice")
+OLDER_CONFIRMATION_FLAGS = ("consumer_confirmed", "confirmation_in_checkout_flow", "confirmation_preselected")
+
+
+def _confirmation(data: dict[str, Any], form: str, **facts: Any) -> dict[str, Any]:
+    """``data`` with the confirmation given in ``form`` (instead of any older flags)."""
+    out = copy.deepcopy(data)
+    listing = {k: v for k, v in out["listing"].items() if k not in OLDER_CONFIRMATION_FLAGS}
+    out["listing"] = {**listing, "confirmation_form": form, **facts}
+    return out
+
+
 def _build_confirmation(raw: bytes) -> Any:
     c = Bytes(raw[:CHOICES])
     data, r = perturbed(c, raw[CHOICES:], focus=NATURE_FOCUS, share=0.6)
-    without = changed(data, "listing", consumer_confirmed=False)
-    valid = {
-        "consumer_confirmed": True,
-        "confirmation_in_checkout_flow": True,
-        "confirmation_preselected": False,
-        "marking_prominent": True,
-    }
+    without = _confirmation(data, c.choice(NOT_CONFIRMING))
+    valid = _confirmation(data, c.choice(CONFIRMING), marking_prominent=True)
     # the confirmed purchase must be no better than the unconfirmed one
-    return parse(without), parse(changed(data, "listing", **valid)), r, "a valid confirmation"
+    return parse(without), parse(valid), r, f"a valid confirmation ({valid['listing']['confirmation_form']})"
 
 
 PROMISES = {
