@@ -82,14 +82,16 @@ DELIBERATE_BUGS = [
     rule_edit(
         "burden-consumer-proved-intact",
         "some consumer evidence suffices",
-        lambda r: r["when"]["all"][2]["any"].__setitem__(
-            0, {"fact": "dispute.consumer_evidence", "in": ["some", "strong"]}
-        ),
+        lambda r: r["when"]["all"].__setitem__(2, {"fact": "dispute.consumer_evidence", "in": ["some", "strong"]}),
     ),
-    rule_edit(
-        "burden-seller-risk-short-hold-or-pickup",
-        "24 hours moved to 48",
-        lambda r: r["when"]["any"][0].update({"le": 48}),
+    # #11 made the 24 hours a reading (short_hold_hours): the bug is its default moved to 48
+    Mutant(
+        "readings:short_hold_hours:default:48",
+        "by hand",
+        None,
+        None,
+        "the default reading short_hold_hours is 48 instead of 24",
+        default_readings={"short_hold_hours": 48},
     ),
 ]
 
