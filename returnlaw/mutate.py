@@ -1,7 +1,8 @@
 """The rule book's mutation score: how many small, plausible errors in the rule *data* the tests
 catch (``returnlaw rules mutate``).
 
-A mutant is the bundled rule files with one edit — a category dropped from a list, an in-force
+A mutant is the bundled rule files with one edit — a category dropped from a list (or a nature
+from a category's row of the categories table), an in-force
 date or a threshold moved by one, an exception removed, a condition negated or dropped, a
 reading's value or default swapped, a conclusion changed, a rule deleted. Each mutant is compiled
 in memory (:func:`returnlaw.loader.compile_rulebook`; the loader may refuse it, which is reported
@@ -30,6 +31,7 @@ from .facts import FACTS
 from .loader import VOCABULARY_FILE, compile_rulebook, read_yaml, rules_dir
 from .readings import READING_NAMES, Readings
 from .rulebook import RuleBook
+from .tables import CATEGORIES_FILE
 
 DELETE = object()  # what a replacement returns to remove the node from its list
 SMALL = 8  # enum facts with at most this many values also get "add a member" / "another value" mutants
@@ -131,7 +133,23 @@ def generate(documents: Mapping[str, Any]) -> list[Mutant]:
             )
         for i, rule in enumerate(doc.get("rules") or []):
             out += list(_rule_mutants(name, ("rules", i), rule, vocabulary, referenced))
+        if name == CATEGORIES_FILE:
+            out += _table_mutants(name, doc)
     out += _reading_defaults()
+    return out
+
+
+def _table_mutants(file: str, doc: Mapping[str, Any]) -> list[Mutant]:
+    """The categories table: each nature a category can have (Measures Art. 7(1)) dropped from its row."""
+    rows = {"every_category": (("every_category",), doc.get("every_category") or {})}
+    rows |= {row: (("categories", row), body or {}) for row, body in (doc.get("categories") or {}).items()}
+    out = []
+    for row, (path, body) in rows.items():
+        for nature in body.get("natures") or {}:
+            drop = lambda natures, nature=nature: {k: v for k, v in natures.items() if k != nature}  # noqa: E731
+            out.append(
+                _mutant(file, None, f"{row}.natures", "drop_member", f"{nature} dropped", (*path, "natures"), drop)
+            )
     return out
 
 

@@ -1,5 +1,6 @@
-"""Boundaries from the law: every member of every category list, both sides of every in-force date
-and of every numeric threshold in the rule files has a law example (tests/law/).
+"""Boundaries from the law: every member of every category list (the rules' lists and the natures
+each category can have in rules/categories.yaml), both sides of every in-force date and of every
+numeric threshold in the rule files has a law example (tests/law/).
 
 Read from the rule data, so a new rule's lists, dates and thresholds are covered without a change
 here: each boundary is mutated (a list member dropped, a date or threshold moved one day or one unit
@@ -39,6 +40,7 @@ def test_the_rule_books_boundaries_are_found():
         "measures.yaml:measures-9-1-seal-broken:when.all[0]:drop_member:family_planning dropped from item.category in",
         "cpl.yaml:cpl-16-2-longer-promised-period:in_force:shift_date:from 2014-03-15 -> 2014-03-16",
         "readings:short_hold_hours:default:25",
+        "categories.yaml:blind_box.natures:drop_member:contents_revealed dropped",
         "cpl.yaml:evidence-10-1-4-short-hold:when.all[2]:strictness:dispute.hours_held le -> lt",
         "regs.yaml:instrument:shift_date:in_force_from 2024-07-01 -> 2024-06-30",
     ]
