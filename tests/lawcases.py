@@ -99,8 +99,8 @@ def decide_case(case: LawCase, book: Any = None, default_readings: dict[str, str
 
 
 def scenario_of(case: LawCase) -> Any:
-    """The example's scenario, validated as on a fixed day (TODAY), so that examples dated in a
-    year whose holiday arrangement is not yet published are accepted whatever the clock says."""
+    """The example's scenario, validated as on a fixed day (TODAY), as the goldens are. (Examples
+    must still not lie after the real today: other tests parse them with the clock.)"""
     from returnlaw import parse_scenario
 
     return parse_scenario(case.data, today=TODAY)
