@@ -549,16 +549,23 @@ def test_ask_from_an_answers_file_gives_the_decision_check_gives(monkeypatch, ca
         "en",
     )
     assert code == 0
-    # A case's order: the sale, the goods, the listing, then the disputed condition and its evidence.
+    # A case's order: the sale, the goods, the listing, then the condition and its evidence. A
+    # claimed defect no longer decides the seven-day return (issue #11), so it is not asked; the
+    # condition is asked item by item (Measures Art. 9), then the disputed whole and the evidence.
     assert asked_facts(out) == [
         "buyer.purpose",
-        "item.defect_claimed",
         "conduct.abuse_established",
+        "condition.used_beyond_inspection",
+        "condition.damaged",
+        "condition.tags_removed",
+        "condition.soiled",
         "condition.quality_function_preserved",
-        "dispute.seller_evidence",
         "dispute.consumer_evidence",
-        "dispute.hours_held",
+        "dispute.seller_inspected_on_arrival",
+        "dispute.seller_evidence",
     ]
+    recorded = out.split("Recorded from the answers file without being asked:")[1]
+    assert "whether the consumer claims" in recorded and "hours the consumer held the goods" in recorded
     code, rendered = check(capsys, str(saved), "--lang", "en")
     assert code == 0 and rendered.strip() in out
     dispute = json.loads(saved.read_text(encoding="utf-8"))["dispute"]
@@ -591,7 +598,7 @@ def test_ask_handles_back_unknown_and_a_bad_answer(monkeypatch, capsys):
     flowing = " ".join(out.split())  # the message may be laid out over two lines
     assert "Cannot accept this answer: 'perhaps' is not one of the choices: 1. personal or household use" in flowing
     assert "Undone: buyer's purpose = personal or household use" in out
-    assert "Question 1  buyer.purpose" in out and "Question 2  item.defect_claimed" in out
+    assert "Question 1  buyer.purpose" in out and "Question 2  conduct.abuse_established" in out
     assert "Interview stopped." in out
     assert code == 1 and "Outcome: Undetermined: it depends on these facts:" in out
 
