@@ -240,23 +240,27 @@ def test_a_what_if_value_of_the_wrong_type_names_the_field():
 
 
 def test_what_changes_finds_the_missing_confirmation_of_a_blind_box():
-    """The confirmed blind box (the example, with the goods' condition and their delivery stated) is
-    not returnable; each way the confirmation could fail makes it returnable, and what-changes names
-    every one."""
+    """The confirmed blind box (the example, with the goods' condition, the dispute and their delivery
+    stated) is not returnable; each way the confirmation could fail makes it returnable, and
+    what-changes names every one. A confirmation outside the checkout flow still confirms (#11: an
+    express acknowledgement; the missing step is the seller's breach), so that change flips nothing."""
     data = json.loads((EXAMPLES / "blindbox-opened-online.json").read_text(encoding="utf-8"))
     intact = ("quality_function_preserved", "appearance_preserved", "accessories_complete", "labels_complete")
-    data["condition"] |= dict.fromkeys(intact, True) | {"used_beyond_inspection": False}
+    stated = {"used_beyond_inspection": False, "damaged": False, "inspection_only": True, "packaging_opened": False}
+    data["condition"] |= dict.fromkeys(intact, True) | stated
     data["delivery"] = {"signed_at": "2024-09-05"}  # the notice came before delivery: in time
+    data["dispute"] = {"seller_alleges_not_intact": False}
+    data["promise"] |= {"return_days": 7}
     base, flips = what_changes(parse_scenario(data), book=BOOK)
     assert base.outcome == "not_returnable"
     assert all(f.outcome not in (base.outcome, UNDETERMINED) for f in flips)
     returnable = {f.fact: f.after for f in flips if f.outcome == "returnable"}
     assert returnable["listing.consumer_confirmed"] is False
-    assert returnable["listing.confirmation_in_checkout_flow"] is False
     assert returnable["listing.confirmation_preselected"] is True
+    assert "listing.confirmation_in_checkout_flow" not in returnable
     assert returnable["condition.opened_online"] is False  # the exclusion's trigger did not happen
     unconfirmed = next(f for f in flips if f.fact == "listing.consumer_confirmed")
-    assert "-cpl-25-2-value-lost-once-activated" in unconfirmed.because  # the exclusion no longer applies
+    assert "-cpl-25-2-contents-revealed" in unconfirmed.because  # the exclusion no longer applies
 
 
 @pytest.mark.parametrize(
