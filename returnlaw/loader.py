@@ -240,14 +240,13 @@ class _Compiler:
 
     def build(self) -> RuleBook:
         self._collect_provisions()
-        if self.folder is not None or self.table_data is not None:
-            try:
-                if self.table_data is not None:
-                    self.tables = tables_from(self.table_data, self.provisions)
-                else:
-                    self.tables = load_tables(self.folder, read_yaml, self.provisions)
-            except TableError as err:
-                raise RuleFileError(CATEGORIES_FILE, str(err)) from None
+        try:
+            if self.table_data is not None:
+                self.tables = tables_from(self.table_data, self.provisions)
+            elif self.folder is not None:
+                self.tables = load_tables(self.folder, read_yaml, self.provisions)
+        except TableError as err:
+            raise RuleFileError(CATEGORIES_FILE, str(err)) from None
         specs = [(name, spec) for name, f in self.files for spec in f.rules]
         rules = self._compile_rules(specs)
         rules = self._resolve_exceptions(rules)
