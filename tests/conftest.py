@@ -1,9 +1,18 @@
-"""Session-wide reporting: the property-coverage table (tests/test_properties.py) and the
-rule-book mutation score (tests/test_mutation.py) in the summary of the run."""
+"""Session-wide settings and reporting: the hypothesis profile, the property-coverage table
+(tests/test_properties.py) and the rule-book mutation score (tests/test_mutation.py) in the summary
+of the run."""
 
 from __future__ import annotations
 
+import os
 import sys
+
+from hypothesis import settings
+
+# CI (.ci/run sets HYPOTHESIS_PROFILE=ci) replays the same examples every run, so a submission
+# lands or fails on its own merits; a local run (the default profile) explores new examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_terminal_summary(terminalreporter):
