@@ -21,7 +21,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from . import __version__
+from . import __version__, mutate
 from .api import default_rulebook
 from .echo import echo, one_line
 from .engines import ENGINES, EngineError, get_engine
@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     compiled = rules_sub.add_parser("compiled", help="the Python function generated for the law in force on a date")
     compiled.add_argument("epoch", metavar="EPOCH", help="a date (YYYY-MM-DD): the version of the law in force then")
     compiled.add_argument("--rules-dir")
+    # the rule book's mutation score (returnlaw/mutate.py; needs a source checkout with tests/)
+    mutate.add_arguments(rules_sub.add_parser("mutate", help="how many small errors in the rule data the tests catch"))
 
     schema = sub.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=tuple(SCHEMAS), nargs="?", default="scenario")
@@ -145,6 +147,8 @@ def _mapping(data: object) -> dict:
 
 
 def cmd_rules(args: argparse.Namespace, out: Console) -> int:
+    if args.rules_command == "mutate":
+        return mutate.cmd_mutate(args, out)
     if args.rules_command == "lint":
         book = load_rulebook(args.directory) if args.directory else load_rulebook()
         out.print(

@@ -14,7 +14,7 @@ import difflib
 import graphlib
 import stat
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -47,7 +47,7 @@ from .rulebook import (
     frozen_map,
 )
 from .ruleschema import RuleFile, RuleSpec, Vocabulary
-from .tables import CATEGORIES_FILE, TABLE_FILES, TableError, expand, load_tables
+from .tables import CATEGORIES_FILE, TABLE_FILES, TableError, expand, load_tables, tables_from
 
 VOCABULARY_FILE = "vocabulary.yaml"
 ENGINE_VARIABLES = ("outcome",)  # computed by the evaluator, never set by a rule
@@ -161,16 +161,34 @@ def _load_vocabulary(folder: Path) -> Vocabulary:
         raise RuleFileError(VOCABULARY_FILE, _first_error(err)) from None
 
 
+def compile_rulebook(documents: Mapping[str, Any], source: str = "<in memory>") -> RuleBook:
+    """A rule book from rule files already read (``{file name: data}``, ``vocabulary.yaml``
+    among them), validated exactly as :func:`load_rulebook` validates files: for tools that
+    derive rule books in memory (``returnlaw rules mutate``)."""
+    if VOCABULARY_FILE not in documents:
+        raise RuleFileError(VOCABULARY_FILE, f"missing in {source}")
+    try:
+        vocabulary = Vocabulary.model_validate(documents[VOCABULARY_FILE])
+    except ValidationError as err:
+        raise RuleFileError(VOCABULARY_FILE, _first_error(err)) from None
+    rule_files = sorted((n, d) for n, d in documents.items() if n != VOCABULARY_FILE and n not in TABLE_FILES)
+    parsed = [(name, _validate_file(name, data)) for name, data in rule_files]
+    return _Compiler(vocabulary, parsed, source, table_data=documents.get(CATEGORIES_FILE)).build()
+
+
 def _parse_file(path: Path) -> RuleFile:
-    data = read_yaml(path)
+    return _validate_file(path.name, read_yaml(path))
+
+
+def _validate_file(name: str, data: Any) -> RuleFile:
     if not isinstance(data, dict):
-        raise RuleFileError(path.name, "expected a mapping with instrument, provisions and rules")
+        raise RuleFileError(name, "expected a mapping with instrument, provisions and rules")
     try:
         return RuleFile.model_validate(data)
     except ValidationError as err:
         loc = err.errors()[0]["loc"]
         rule = _rule_id_at(data, loc)
-        raise RuleFileError(path.name, _first_error(err), rule) from None
+        raise RuleFileError(name, _first_error(err), rule) from None
 
 
 def _rule_id_at(data: dict, loc: tuple) -> str | None:
@@ -201,8 +219,14 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 class _Compiler:
     def __init__(
-        self, vocabulary: Vocabulary, files: list[tuple[str, RuleFile]], source: str, folder: Path | None = None
+        self,
+        vocabulary: Vocabulary,
+        files: list[tuple[str, RuleFile]],
+        source: str,
+        folder: Path | None = None,
+        table_data: Any = None,
     ) -> None:
+        self.table_data = table_data  # the categories table already read (in memory), else from folder
         self.vocab = vocabulary
         self.files = files
         self.source = source
@@ -217,11 +241,13 @@ class _Compiler:
 
     def build(self) -> RuleBook:
         self._collect_provisions()
-        if self.folder is not None:
-            try:
+        try:
+            if self.table_data is not None:
+                self.tables = tables_from(self.table_data, self.provisions)
+            elif self.folder is not None:
                 self.tables = load_tables(self.folder, read_yaml, self.provisions)
-            except TableError as err:
-                raise RuleFileError(CATEGORIES_FILE, str(err)) from None
+        except TableError as err:
+            raise RuleFileError(CATEGORIES_FILE, str(err)) from None
         specs = [(name, spec) for name, f in self.files for spec in f.rules]
         rules = self._compile_rules(specs)
         rules = self._resolve_exceptions(rules)
@@ -592,4 +618,4 @@ def _defeaters_of(rule_id: str, members: dict[str, Rule]) -> list[str]:
     return [d.id for d in members.values() if rule_id in d.exception_to]
 
 
-__all__ = ["Compiled", "RuleFileError", "load_rulebook", "read_yaml", "rules_dir"]
+__all__ = ["Compiled", "RuleFileError", "compile_rulebook", "load_rulebook", "read_yaml", "rules_dir"]

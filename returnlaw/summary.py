@@ -297,7 +297,18 @@ def _deciding(decision: Decision) -> list[Reason]:
 
     if decision.outcome != UNDETERMINED:
         return list(deciding_reasons(decision))
-    return [r for r in decision.reasons if r.status == "applied" and r.group in _OUTCOME_GROUPS]
+    # an exception whose every rule it could defeat does not apply has nothing to say yet
+    idle = {d for r in decision.reasons if r.status == "not_applicable" for d in r.defeated_by}
+    idle -= {d for r in decision.reasons if r.status != "not_applicable" for d in r.defeated_by}
+    return [
+        r
+        for r in decision.reasons
+        if r.status == "applied" and r.group in _OUTCOME_GROUPS and not (r.rule in idle and _only_defeats(r))
+    ]
+
+
+def _only_defeats(reason: Reason) -> bool:
+    return reason.conclusion is None or reason.conclusion.startswith("defeats")
 
 
 def _in_order(reasons: list[Reason], book: RuleBook) -> list[Reason]:
