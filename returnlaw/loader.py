@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .compiled import compile_epochs
 from .conditions import Compiled, ConditionError, Context, compile_condition, compile_days, jointly_impossible
 from .echo import one_line
 from .facts import FACTS
@@ -252,12 +253,14 @@ class _Compiler:
         rules = self._resolve_exceptions(rules)
         self._check_conflicts(rules)
         order = self._group_order(rules)
+        epochs = _epochs(rules, order)
+        compile_epochs(epochs)
         return RuleBook(
             instruments=frozen_map(self.instruments),
             provisions=frozen_map(self.provisions),
             rules=frozen_map(rules),
             vocabulary=self.vocab,
-            epochs=_epochs(rules, order),
+            epochs=epochs,
             source=self.source,
             tables=freeze(self.tables),  # type: ignore[arg-type]  # read-only all the way down
         )
