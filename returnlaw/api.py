@@ -80,7 +80,7 @@ def decide_json(
     today: dt.date | None = None,
 ) -> str:
     """JSON (or YAML) scenario in, decision JSON out. Raises :class:`InputError` on bad input."""
-    return decision_json(_evaluate_text(text, as_of, readings, book, today)).decode()
+    return decide_json_bytes(text, as_of=as_of, readings=readings, book=book, today=today).decode()
 
 
 def decide_json_bytes(
