@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .conditions import UNKNOWN, _as_comparable, _literal
-from .evaluator import RETURNABLE, UNDETERMINED, Evaluation, _outcome, _presume
+from .evaluator import RETURNABLE, UNDETERMINED, Evaluation, _outcome, fill_facts
 from .facts import FACTS, FactSpec
 from .periods import within_period
 from .rulebook import Epoch, Presume, SetVariable
@@ -87,7 +87,7 @@ class _Gen:
             "Evaluation": Evaluation,
             "NEW": tuple.__new__,
             "OUTCOME": _outcome,
-            "PRESUME": _presume,
+            "FILL": fill_facts,
             "PERIOD": within_period,
             "AS_CMP": _as_comparable,
             "UNDETERMINED": UNDETERMINED,
@@ -338,6 +338,32 @@ class _EpochGen(_Gen):
         return f"_vars({{{items}}})"
 
 
+def _emit_fills(gen: _EpochGen, first: int, end: int, a: list[str], d: list[str], ind: int) -> None:
+    """The presumptions of one group, as the interpreter applies them (``evaluator._presume``):
+    each rule that certainly applies fills the facts still unknown, the first rule wins; then the
+    scenario is copied with the filled facts once. A plain fact's local takes the value at once
+    (so a later rule sees it known); a fact read through a getter is checked on the scenario as it
+    was and computed again from the new scenario where it is next needed."""
+    gen.emit(ind, "P = {}")
+    for i in range(first, end):
+        effect = gen.epoch.steps[i].rule.effect
+        if not (isinstance(effect, Presume) and effect.facts):
+            continue
+        gen.emit(ind, f"if {_on(a[i], d[i])}:")
+        rule_id = gen.epoch.steps[i].rule.id
+        for path, value in effect.facts:
+            name, entry = gen.const(path, "n"), gen.const((value, rule_id), "p")
+            x = gen.fact(path)
+            if path in _PLAIN:
+                gen.emit(ind + 1, f"if {x} is None:")
+                gen.emit(ind + 2, f"{x} = {gen.const(value)}")
+            else:
+                gen.emit(ind + 1, f"if {name} not in P and {x} is None:")
+            gen.emit(ind + 2, f"P[{name}] = {entry}")
+    gen.emit(ind, "s, presumed = FILL(s, P) if P else (s, ())")
+    gen.emit(ind, "_derived_again")
+
+
 def _vars(d: dict[str, object]) -> dict[str, object]:
     """The legal variables set so far, as the interpreter's dict (unset ones are absent)."""
     return {k: v for k, v in d.items() if v is not None}
@@ -375,9 +401,7 @@ def compile_epoch(epoch: Epoch, *, interpreted_only: bool = False) -> CompiledEp
                     unknown = " or ".join(f"{gen.fact(path)} is None" for path, _ in effect.facts)
                     fills.append(f"({_on(a[i], d[i])} and ({unknown}))")
             gen.emit(ind, f"if {' or '.join(fills) or 'False'}:")
-            trace = f"({', '.join(a[:end])},), ({', '.join(d[:end])},)"
-            gen.emit(ind + 1, f"s, presumed = PRESUME(s, STEPS, {first}, {end}, {trace})")
-            gen.emit(ind + 1, "_read_facts_again")
+            _emit_fills(gen, first, end, a, d, ind + 1)
             applies = " or ".join(_on(a[i], d[i]) for i in range(first, end))
             gen.emit(ind, f"elif gs_{group_vars[group]} is UNKNOWN and not ({applies}):")
             gen.emit(ind + 1, f"{group_vars[group]} = UNKNOWN")
@@ -417,17 +441,15 @@ def compile_epoch(epoch: Epoch, *, interpreted_only: bool = False) -> CompiledEp
     reads: list[str] = []
     gen.lines = reads
     gen.fact_reads(1)
-    again = [("    " + line) for line in reads]
     out = head + reads
+    derived = [local for path, local in gen.facts.items() if path not in _PLAIN]
     for line in body:
-        if line.strip() == "_read_facts_again":
+        if line.strip() == "_derived_again":  # a getter's value may change with the filled facts
             pad = line[: len(line) - len(line.lstrip())]
-            out += [pad + r.strip() for r in reads]
+            out += [f"{pad}{local} = MISSING" for local in derived]
         else:
             out.append(line)
-    del again
     source = "\n".join(out) + "\n"
-    gen.globals["STEPS"] = epoch.steps
     code = compile(source, f"<returnlaw epoch {epoch.start or 'start'}>", "exec")
     namespace: dict[str, Any] = dict(gen.globals)
     exec(code, namespace)  # the source is generated above from the closed vocabulary only
