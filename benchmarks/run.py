@@ -17,7 +17,10 @@
   ``end_to_end`` as multiples of it (``*_floor_ratio``).
 - ``batch_decisions_per_s``: ``returnlaw batch`` over a JSON Lines file, all cores, wall time
   including worker start-up and writing the output.
-- ``load_rules_ms``: reading, validating and compiling the rule files, in a fresh process.
+- ``load_rules_ms``: reading and validating the rule files and planning the epochs, in a fresh
+  process; each epoch's function is generated and compiled on first use
+  (``returnlaw.compiled.LazyCompiled``), so
+- ``first_decision_ms``: load and the first decision (compiling its epoch), in a fresh process.
 - ``import_ms``: ``import returnlaw`` in a fresh process.
 Sizes are knobs (``--help``); the defaults take about a minute on two cores.
 """
@@ -52,6 +55,7 @@ TARGETS = {  # the issue's targets on a 2-core machine: (value, "max" or "min")
     "end_to_end_us_median": (100.0, "max"),
     "batch_decisions_per_s": (100_000.0, "min"),
     "load_rules_ms": (150.0, "max"),
+    "first_decision_ms": (150.0, "max"),  # the load target with the lazy compilation counted in
 }
 
 
@@ -102,6 +106,12 @@ def _env() -> dict[str, str]:
     return env
 
 
+FIRST_DECISION_CODE = (
+    "import time; from returnlaw.loader import load_rulebook; from returnlaw import evaluate, parse_scenario; "
+    "t = time.perf_counter(); book = load_rulebook(); "
+    "evaluate(book, parse_scenario({'purchase': {'date': '2024-08-01'}})); "
+    "print((time.perf_counter() - t) * 1000)"
+)
 IMPORT_CODE = "import time; t = time.perf_counter(); import returnlaw; print((time.perf_counter() - t) * 1000)"
 LOAD_CODE = (
     "import time; from returnlaw.loader import load_rulebook; t = time.perf_counter(); load_rulebook(); "
@@ -155,6 +165,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "batch_decisions_per_s": round(rate),
         "load_rules_ms": round(fresh_process_ms(LOAD_CODE, args.fresh_runs), 1),
         "import_ms": round(fresh_process_ms(IMPORT_CODE, args.fresh_runs), 1),
+        "first_decision_ms": round(fresh_process_ms(FIRST_DECISION_CODE, args.fresh_runs), 1),
         "batch_rows": args.batch_rows,
         "batch_jobs": jobs,
         "scenarios": len(parsed),

@@ -22,6 +22,7 @@ Kleene logic is encoded as two boolean expressions per condition: *certainly tru
 from __future__ import annotations
 
 import keyword
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
@@ -554,10 +555,46 @@ _FIELDS = (
 )
 
 
+class LazyCompiled:
+    """An epoch's compiled function, generated and compiled on first use (``compile()`` of the
+    generated source is most of a load otherwise, and most runs decide under one or two versions
+    of the law). The first call replaces itself on the epoch with the :class:`CompiledEpoch`;
+    threads that race for it compile it once (the lock), and a result is the same either way."""
+
+    __slots__ = ("_epoch", "_lock")
+
+    def __init__(self, epoch: Epoch) -> None:
+        self._epoch = epoch
+        self._lock = threading.Lock()
+
+    def get(self) -> CompiledEpoch:
+        with self._lock:
+            current = self._epoch.compiled
+            if isinstance(current, CompiledEpoch):
+                return current
+            done = compile_epoch(self._epoch)
+            object.__setattr__(self._epoch, "compiled", done)
+            return done
+
+    def run(self, *args: Any) -> Evaluation:
+        return self.get().run(*args)
+
+    @property
+    def source(self) -> str:
+        return self.get().source
+
+    @property
+    def constants(self) -> tuple[tuple[str, str], ...]:
+        return self.get().constants
+
+    def __reduce__(self) -> tuple[Any, ...]:  # a rule book sent to another process stays lazy there
+        return (LazyCompiled, (self._epoch,))
+
+
 def compile_epochs(epochs: tuple[Epoch, ...]) -> None:
-    """Attach a compiled function to every epoch (load time)."""
+    """Attach to every epoch its compiled function, compiled on first use (load time)."""
     for epoch in epochs:
-        object.__setattr__(epoch, "compiled", compile_epoch(epoch))
+        object.__setattr__(epoch, "compiled", LazyCompiled(epoch))
 
 
-__all__ = ["CompiledEpoch", "compile_epoch", "compile_epochs"]
+__all__ = ["CompiledEpoch", "LazyCompiled", "compile_epoch", "compile_epochs"]

@@ -121,8 +121,9 @@ class Epoch:
     # The same plan flattened for the hot loop: (group, first step, rows of
     # (condition, positions of the rule's defeaters, value the rule sets or None)).
     plan: tuple[tuple[str, int, tuple[tuple[object, tuple[int, ...], str | None], ...]], ...] = ()
-    # The plan as one generated function (returnlaw.compiled.CompiledEpoch), attached at load.
-    compiled: Any = None
+    # The plan as one generated function (returnlaw.compiled.CompiledEpoch), attached at load and
+    # compiled on first use (returnlaw.compiled.LazyCompiled): not part of the epoch's identity.
+    compiled: Any = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         plan = tuple(

@@ -18,6 +18,7 @@ KEYS = (
     "end_to_end_floor_ratio",
     "batch_decisions_per_s",
     "load_rules_ms",
+    "first_decision_ms",
     "import_ms",
 )
 
@@ -47,6 +48,7 @@ def test_run_json_prints_one_object_with_every_measure():
         "end_to_end_us_median",
         "batch_decisions_per_s",
         "load_rules_ms",
+        "first_decision_ms",
     }
 
 

@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import os
 import random
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -23,9 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from returnlaw.api import default_rulebook
-from returnlaw.compiled import compile_epoch
+from returnlaw.compiled import CompiledEpoch, LazyCompiled, compile_epoch
 from returnlaw.evaluator import Evaluation, evaluate, evaluate_reference, outcome_of
 from returnlaw.inputs import InputError, parse_scenario
+from returnlaw.loader import load_rulebook
 from returnlaw.scenario import Scenario
 from tests.strategies import forget
 from tests.test_differential import GENOME, TODAY, from_genome
@@ -155,8 +157,28 @@ def test_an_operator_the_compiler_does_not_know_falls_back_to_the_interpreter():
 
 
 @pytest.mark.parametrize("day", ["2014-06-01", "2025-01-01"])
-def test_every_epoch_is_compiled_at_load(day):
+def test_every_epoch_has_its_generated_function(day):
     epoch = BOOK.epoch_for(dt.date.fromisoformat(day))
     assert epoch.compiled is not None
     assert epoch.compiled.source.startswith("def run(book, epoch, s, r, day, consequences=True):")
     assert all(f"a{i} = " in epoch.compiled.source for i in range(len(epoch.steps)))
+
+
+def test_an_epoch_is_compiled_on_first_use_once_even_when_threads_race():
+    """The load leaves every epoch's function to its first use (load_rules_ms); eight threads that
+    decide at once under a fresh rule book compile each epoch once and decide as the interpreter."""
+    book = load_rulebook()
+    assert all(isinstance(e.compiled, LazyCompiled) for e in book.epochs)
+    data, readings = from_genome(bytes(i % 256 for i in range(7, 307)))
+    scenario = parse_scenario(data, today=TODAY)
+    day = dt.date(2025, 1, 1)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        runs = list(pool.map(lambda _: evaluate(book, scenario, as_of=day, readings=readings), range(8)))
+    ref = evaluate_reference(book, scenario, as_of=day, readings=readings)
+    assert all(not differing(run, ref) for run in runs)
+    used = book.epoch_for(day)
+    assert isinstance(used.compiled, CompiledEpoch)
+    compiled = used.compiled
+    evaluate(book, scenario, as_of=day, readings=readings)
+    assert used.compiled is compiled  # compiled once, kept
+    assert isinstance(book.epoch_for(dt.date(2014, 6, 1)).compiled, LazyCompiled)  # not used: not compiled
