@@ -10,7 +10,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-import pydantic_core
 from pydantic import BaseModel, ConfigDict
 
 from .calendar_pending import calendar_pending
@@ -186,7 +185,9 @@ def build_decision(ev: Evaluation) -> Decision:
 def decision_json(ev: Evaluation) -> bytes:
     """The decision JSON, byte for byte what ``build_decision(ev).model_dump_json()`` gives,
     without building the models (the fast path for services and batch runs)."""
-    return pydantic_core.to_json(_decision_data(ev))
+    from .decision_bytes import encode_decision  # the shared reasons and citations pre-encoded
+
+    return encode_decision(_decision_data(ev), _cache(ev.book))
 
 
 def _decision_data(ev: Evaluation) -> dict[str, Any]:
