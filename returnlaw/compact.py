@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from .decision import _refs_in_force
+from .decision import step_refs
 from .evaluator import Evaluation
 from .facts import FACTS
 from .periods import period_span
@@ -38,11 +38,10 @@ def compact_data(ev: Evaluation) -> dict[str, Any]:
     plan = _plan(ev.epoch)
     applicable, defeated = ev.applicable, ev.defeated
     deciding = []
+    refs = step_refs(ev)
     for i, group, value in plan.deciding:
         if applicable[i] is True and defeated[i] is False:
-            rule = ev.epoch.steps[i].rule
-            cites = list(_refs_in_force(ev.book, rule, ev.as_of))
-            deciding.append({"rule": rule.id, "group": group, "value": value, "cite": cites})
+            deciding.append({"rule": ev.epoch.steps[i].rule.id, "group": group, "value": value, "cite": list(refs[i])})
     warnings = [code for i, code in plan.warnings if applicable[i] is True and defeated[i] is False]
     return {
         "outcome": ev.outcome,

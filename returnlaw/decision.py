@@ -197,10 +197,11 @@ def _decision_data(ev: Evaluation) -> dict[str, Any]:
     found: dict[str, list[dict[str, Any]]] = {"deadlines": [], "obligations": [], "warnings": [], "remarks": []}
     citations: dict[str, dict[str, Any]] = {}
     cache = _cache(ev.book)
+    refs = step_refs(ev)
     for i, step in enumerate(ev.epoch.steps):
         rule = step.rule
         status = _status(ev, i)
-        cites = _refs_in_force(ev.book, rule, ev.as_of)
+        cites = refs[i]
         reasons.append(_reason(cache, ev, i, status, cites))
         listed = False  # a conditional consequence of a rule that does not apply as decided
         if status in ("applied", "undetermined"):
@@ -317,6 +318,17 @@ def _cache(book: RuleBook) -> dict[Any, Any]:
     return book.explain_memo  # type: ignore[attr-defined]
 
 
+def step_refs(ev: Evaluation) -> tuple[tuple[str, ...], ...]:
+    """The provisions in force of every rule of the epoch's plan, in plan order (once per epoch
+    and stretch between citation cut dates)."""
+    key = ("step refs", id(ev.epoch), _citation_period(ev.book, ev.as_of))
+    cache = _cache(ev.book)
+    refs = cache.get(key)
+    if refs is None or refs[0] is not ev.epoch:
+        refs = cache[key] = (ev.epoch, tuple(_refs_in_force(ev.book, s.rule, ev.as_of) for s in ev.epoch.steps))
+    return refs[1]
+
+
 def _refs_in_force(book: RuleBook, rule: Rule, day: dt.date | None) -> tuple[str, ...]:
     key = ("refs", rule.id, _citation_period(book, day))
     cache = _cache(book)
@@ -347,12 +359,12 @@ def _depends_on(ev: Evaluation, i: int) -> list[str]:
 
 
 def _status(ev: Evaluation, i: int) -> Status:
-    applies = ev.applies(i)
-    if applies is True:
+    a, d = ev.applicable[i], ev.defeated[i]  # (ev.applies inlined: this runs for every rule)
+    if a is True and d is False:
         return "applied"
-    if ev.applicable[i] is False:
+    if a is False:
         return "not_applicable"
-    if ev.defeated[i] is True:
+    if d is True:
         return "defeated"
     return "undetermined"
 
@@ -363,7 +375,7 @@ def _reason(cache: dict[Any, Any], ev: Evaluation, i: int, status: Status, cites
     unknown = (
         sorted(p for p in rule.condition.facts if FACTS[p].get(ev.scenario) is None) if status == "undetermined" else []
     )
-    beaten = [ev.epoch.steps[d].rule.id for d in step.defeaters if ev.applies(d) is True]
+    beaten = [ev.epoch.steps[d].rule.id for d in step.defeaters if ev.applies(d) is True] if step.defeaters else []
     if not unknown and not beaten:  # the common case: a shared, read-only entry
         key = ("reason", rule.id, status, cites)
         data = cache.get(key)
