@@ -38,7 +38,7 @@ from .rulebook import Epoch, Presume, SetVariable
 from .scenario import Scenario
 
 _ORDER = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
-_FACT_OPS = {"is", "eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "contains"}
+_FACT_OPS = {"is", "eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "contains", "known"}
 _KNOWN_OPS = {"all", "any", "not", "always", "fact", "var", "reading", "within_period"}
 
 
@@ -233,6 +233,9 @@ class _Cond:
         op = ops[0]
         raw = data[op]
         known = f"{x} is not None"
+        if op == "known":  # whether the fact is stated (or presumed): never unknown itself
+            stated, missing = f"({known})", f"({x} is None)"
+            return (stated, missing) if raw is True else (missing, stated)
         if op == "contains":
             k = g.const(raw)
             return f"({known} and {k} in {x})", f"({known} and {k} not in {x})"
