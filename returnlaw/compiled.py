@@ -397,17 +397,12 @@ def compile_epoch(epoch: Epoch, *, interpreted_only: bool = False) -> CompiledEp
             gen.emit(ind + 1, "return " + _result(gen, a, d, first, n, "V", early=True))
         _group_rows(gen, group, first, end, a, d, ind, group_vars[group], suffix="")
         if any(isinstance(epoch.steps[i].rule.effect, Presume) for i in range(first, end)):
-            # a presumption fills only facts that are unknown: call it only when one would
-            fills = []
-            for i in range(first, end):
-                effect = epoch.steps[i].rule.effect
-                if isinstance(effect, Presume) and effect.facts:
-                    unknown = " or ".join(f"{gen.fact(path)} is None" for path, _ in effect.facts)
-                    fills.append(f"({_on(a[i], d[i])} and ({unknown}))")
-            gen.emit(ind, f"if {' or '.join(fills) or 'False'}:")
-            _emit_fills(gen, first, end, a, d, ind + 1)
+            # as the interpreter: when a rule of the group applies, the presumptions are applied
+            # (``presumed`` is () when every fact they fill is known)
             applies = " or ".join(_on(a[i], d[i]) for i in range(first, end))
-            gen.emit(ind, f"elif gs_{group_vars[group]} is UNKNOWN and not ({applies}):")
+            gen.emit(ind, f"if {applies}:")
+            _emit_fills(gen, first, end, a, d, ind + 1)
+            gen.emit(ind, f"elif gs_{group_vars[group]} is UNKNOWN:")
             gen.emit(ind + 1, f"{group_vars[group]} = UNKNOWN")
         else:
             gen.emit(ind, f"if gs_{group_vars[group]} is UNKNOWN:")
