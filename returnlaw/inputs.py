@@ -17,6 +17,7 @@ import re
 import typing
 from decimal import Decimal
 from enum import Enum
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from .echo import digits_of, echo, one_line
 from .readings import DEFAULT_READINGS, Readings
-from .scenario import EVENT_DATES, Scenario, day_of, read_path
+from .scenario import EVENT_DATES, Scenario, day_of
 
 MAX_INPUT_BYTES = 1_000_000
 MAX_DEPTH = 20
@@ -329,10 +330,14 @@ def read_scenario_file(path: str | Path, *, today: dt.date | None = None) -> Sce
 def check_not_future(s: Scenario, today: dt.date) -> None:
     """No event of the purchase or its return can lie after the day the decision is asked for."""
     latest = dt.date.max if today > dt.date.max - FUTURE_TOLERANCE else today + FUTURE_TOLERANCE
-    for path in EVENT_DATES:
-        day = day_of(read_path(s, path))  # type: ignore[arg-type]
+    for path, get in _EVENT_GETTERS:
+        day = day_of(get(s))
         if day is not None and day > latest:
             raise InputError(f"{day} is in the future (today is {today})", path)
+
+
+# (path, getter) of every event date: this check runs on every scenario a service reads
+_EVENT_GETTERS = tuple((path, attrgetter(path.replace("return.", "return_.", 1))) for path in EVENT_DATES)
 
 
 def parse_as_of(value: Any) -> dt.date | None:
