@@ -22,6 +22,7 @@
   (``returnlaw.compiled.LazyCompiled``), so
 - ``first_decision_ms``: load and the first decision (compiling its epoch), in a fresh process.
 - ``import_ms``: ``import returnlaw`` in a fresh process.
+- ``load_average``: the machine's 1-minute load average when the run started and when it ended.
 Sizes are knobs (``--help``); the defaults take about a minute on two cores.
 """
 
@@ -130,7 +131,17 @@ def batch_rate(texts: list[str], rows: int, jobs: int | None) -> tuple[float, in
         return stats.rows / stats.seconds, jobs or usable_cores()
 
 
+def load_average() -> float | None:
+    """The 1-minute load average (None where the system does not say): the figures above depend
+    on what else runs on the machine, so every run records it at its start and end."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
 def measure(args: argparse.Namespace) -> dict[str, Any]:
+    load_at_start = load_average()
     book = returnlaw.default_rulebook()
     datas = scenarios(args.scenarios, args.seed)
     parsed = [returnlaw.parse_scenario(d) for d in datas]
@@ -166,6 +177,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "load_rules_ms": round(fresh_process_ms(LOAD_CODE, args.fresh_runs), 1),
         "import_ms": round(fresh_process_ms(IMPORT_CODE, args.fresh_runs), 1),
         "first_decision_ms": round(fresh_process_ms(FIRST_DECISION_CODE, args.fresh_runs), 1),
+        "load_average": [load_at_start, load_average()],  # 1-minute load at the start and the end
         "batch_rows": args.batch_rows,
         "batch_jobs": jobs,
         "scenarios": len(parsed),
@@ -197,6 +209,8 @@ def print_table(results: dict[str, Any]) -> None:
     for key, value in results.items():
         if key in ("outcomes",):
             value = ", ".join(f"{k} {v}" for k, v in value.items())
+        elif isinstance(value, list):
+            value = " → ".join(str(v) for v in value)
         target = ""
         if key in TARGETS:
             limit, kind = TARGETS[key]

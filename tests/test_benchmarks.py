@@ -38,6 +38,7 @@ def test_run_json_prints_one_object_with_every_measure():
     for key in KEYS:
         assert isinstance(results[key], int | float) and results[key] > 0, key
     assert results["evaluate_us_p99"] >= results["evaluate_us_median"]
+    assert len(results["load_average"]) == 2 and all(x is None or x >= 0 for x in results["load_average"])
     assert set(results["outcomes"]) == {"returnable", "not_returnable", "out_of_scope", "undetermined"}
     ratio = results["compact_us_median"] / results["parse_floor_us_median"]
     assert abs(results["compact_floor_ratio"] - ratio) <= 0.1 + ratio * 0.01
