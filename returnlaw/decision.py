@@ -198,11 +198,18 @@ def _decision_data(ev: Evaluation) -> dict[str, Any]:
     citations: dict[str, dict[str, Any]] = {}
     cache = _cache(ev.book)
     refs = step_refs(ev)
+    shared = _shared_reasons(ev)
     for i, step in enumerate(ev.epoch.steps):
         rule = step.rule
         status = _status(ev, i)
         cites = refs[i]
-        reasons.append(_reason(cache, ev, i, status, cites))
+        # a rule without exceptions and not undetermined has the shared entry (see _reason)
+        entry = None if step.defeaters or status == "undetermined" else shared[i].get(status)
+        if entry is None:
+            entry = _reason(cache, ev, i, status, cites)
+            if not step.defeaters and status != "undetermined":
+                shared[i][status] = entry
+        reasons.append(entry)
         listed = False  # a conditional consequence of a rule that does not apply as decided
         if status in ("applied", "undetermined"):
             certain = status == "applied"
@@ -316,6 +323,18 @@ def _citation_period(book: RuleBook, day: dt.date | None) -> int | None:
 
 def _cache(book: RuleBook) -> dict[Any, Any]:
     return book.explain_memo  # type: ignore[attr-defined]
+
+
+def _shared_reasons(ev: Evaluation) -> tuple[dict[str, dict[str, Any]], ...]:
+    """Per step of the plan, its shared reason entries by status (those of ``_reason``'s memo),
+    once per epoch and stretch between citation cut dates: the loop over the rules skips the
+    memo's key for the common case."""
+    key = ("shared reasons", id(ev.epoch), _citation_period(ev.book, ev.as_of))
+    cache = _cache(ev.book)
+    found = cache.get(key)
+    if found is None or found[0] is not ev.epoch:
+        found = cache[key] = (ev.epoch, tuple({} for _ in ev.epoch.steps))
+    return found[1]
 
 
 def step_refs(ev: Evaluation) -> tuple[tuple[str, ...], ...]:
