@@ -164,6 +164,13 @@ def test_every_epoch_has_its_generated_function(day):
     assert all(f"a{i} = " in epoch.compiled.source for i in range(len(epoch.steps)))
 
 
+def test_every_condition_of_the_bundled_rules_is_compiled_natively():
+    """No rule of the bundled book falls back to the interpreter's closure (every operator it
+    uses, ``known`` included, has generated code): the fallback is for rule folders of tomorrow."""
+    for epoch in BOOK.epochs:
+        assert "(s, _vars(" not in epoch.compiled.source, epoch.start
+
+
 def test_an_epoch_is_compiled_on_first_use_once_even_when_threads_race():
     """The load leaves every epoch's function to its first use (load_rules_ms); eight threads that
     decide at once under a fresh rule book compile each epoch once and decide as the interpreter."""
