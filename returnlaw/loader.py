@@ -46,7 +46,8 @@ from .rulebook import (
     frozen_map,
 )
 from .ruleschema import RuleFile, RuleSpec, Vocabulary
-from .tables import CATEGORIES_FILE, TABLE_FILES, TableError, expand, load_tables
+from .grounds import GROUNDS_FILE, GroundsError, ground_specs, load_grounds
+from .tables import CATEGORIES_FILE, TABLE_FILES, TableError, derivation_specs, expand, load_tables
 
 VOCABULARY_FILE = "vocabulary.yaml"
 ENGINE_VARIABLES = ("outcome",)  # computed by the evaluator, never set by a rule
@@ -133,7 +134,8 @@ def load_rulebook(directory: Path | str | None = None) -> RuleBook:
     folder = Path(directory) if directory is not None else rules_dir()
     _check_folder(folder)
     vocabulary = _load_vocabulary(folder)
-    files = sorted(p for p in folder.glob("*.yaml") if p.name != VOCABULARY_FILE and p.name not in TABLE_FILES)
+    tables = {VOCABULARY_FILE, GROUNDS_FILE, *TABLE_FILES}
+    files = sorted(p for p in folder.glob("*.yaml") if p.name not in tables)
     if not files:
         raise RuleFileError(str(folder), "no rule files (*.yaml) found")
     parsed = [(p.name, _parse_file(p)) for p in files]
@@ -222,7 +224,11 @@ class _Compiler:
             except TableError as err:
                 raise RuleFileError(CATEGORIES_FILE, str(err)) from None
         specs = [(name, spec) for name, f in self.files for spec in f.rules]
-        rules = self._compile_rules(specs)
+        # The category's derivations come first: planned before every other presumption, a fact
+        # the goods settle is never presumed otherwise.
+        derived = self._generated(CATEGORIES_FILE, derivation_specs(self.tables), "derived")
+        rules = {**derived, **self._compile_rules(specs)}
+        rules.update(self._issues(rules))
         rules = self._resolve_exceptions(rules)
         self._check_conflicts(rules)
         order = self._group_order(rules)
@@ -235,6 +241,33 @@ class _Compiler:
             source=self.source,
             tables=freeze(self.tables),  # type: ignore[arg-type]  # read-only all the way down
         )
+
+    def _issues(self, rules: dict[str, Rule]) -> dict[str, Rule]:
+        """The rules the issues table stands for (returnlaw.grounds)."""
+        if self.folder is None:
+            return {}
+        try:
+            table = load_grounds(self.folder, read_yaml, self.provisions)
+            specs = [] if table is None else ground_specs(table, rules)
+        except GroundsError as err:
+            raise RuleFileError(GROUNDS_FILE, str(err)) from None
+        generated = self._generated(GROUNDS_FILE, specs, "not_in_issue")
+        clash = sorted(set(generated) & set(rules))
+        if clash:
+            raise RuleFileError(GROUNDS_FILE, f"generated rule id {clash[0]} is already taken by a rule file")
+        return generated
+
+    def _generated(self, file: str, specs: list[dict[str, Any]], kind: str) -> dict[str, Rule]:
+        """Compile rules a table stands for; their presumptions carry the table's kind."""
+        try:
+            parsed = [(file, RuleSpec.model_validate(spec)) for spec in specs]
+        except ValidationError as err:
+            raise RuleFileError(file, _first_error(err)) from None
+        rules = self._compile_rules(parsed)
+        return {
+            i: replace(r, effect=replace(r.effect, kind=kind)) if isinstance(r.effect, Presume) else r
+            for i, r in rules.items()
+        }
 
     # -- instruments and provisions -------------------------------------------------------
     def _collect_provisions(self) -> None:
