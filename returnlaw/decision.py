@@ -17,9 +17,9 @@ from .calendar_pending import calendar_pending
 from .conditions import UNKNOWN, Tri
 from .evaluator import Evaluation, and_not
 from .facts import FACTS
+from .grounds import GROUNDS_FILE
 from .periods import period_span, within_period
 from .readings import READING_NAMES, Readings
-from .grounds import GROUNDS_FILE
 from .rulebook import Citation, Deadline, Note, Obligation, Presume, Rule, RuleBook, SetVariable, Warning
 from .scenario import day_of
 

@@ -73,7 +73,9 @@ def load_grounds(folder: Path, read_yaml: Any, provisions: Mapping[str, object])
         entries: dict[str, Ground] = getattr(table, section)
         if set(entries) != set(values):
             missing, extra = sorted(set(values) - set(entries)), sorted(set(entries) - set(values))
-            raise GroundsError(f"{section}: entries must be exactly {', '.join(values)}; missing {missing}, unknown {extra}")
+            raise GroundsError(
+                f"{section}: entries must be exactly {', '.join(values)}; missing {missing}, unknown {extra}"
+            )
         for name, ground in entries.items():
             _check_ground(f"{section}.{name}", ground, provisions)
     return table
@@ -103,11 +105,9 @@ def ground_specs(table: GroundsTable, rules: Mapping[str, Any]) -> list[dict[str
         for name, ground in getattr(table, section).items():
             basis = table.basis if ground.party == "seller" else table.consumer_basis
             cite = [ground.provision, *(ref for ref in basis if ref != ground.provision)]
-            raised = [
-                {"reading": "issues", "eq": "as_raised"},
-                {"fact": listed, "known": True},
-                {"not": {"fact": listed, "contains": name}},
-            ]
+            # Unknown while the list is not stated: the presumption waits (and the interview sees
+            # the list as a question), it does not apply.
+            raised = [{"reading": "issues", "eq": "as_raised"}, {"not": {"fact": listed, "contains": name}}]
             base = {"cite": cite, "title_zh": ground.why_zh, "title_en": ground.why_en}
             slug = name.replace("_", "-")
             if ground.absent:
@@ -127,14 +127,18 @@ def ground_specs(table: GroundsTable, rules: Mapping[str, Any]) -> list[dict[str
                     raise GroundsError(f"{section}.{name}.out_of_issue: no rule {target!r}")
                 unknown = [{"fact": path, "known": False} for path in sorted(rule.condition.facts)]
                 if not unknown:
-                    raise GroundsError(f"{section}.{name}.out_of_issue: {target} reads no fact; nothing could be unknown")
+                    raise GroundsError(
+                        f"{section}.{name}.out_of_issue: {target} reads no fact; nothing could be unknown"
+                    )
                 specs.append(
                     {
                         **base,
                         "id": f"issue-{slug}-out-of-issue-{target}",
                         "in_force": {"from": max(SEVEN_DAY_RIGHT, rule.in_force_from), "to": rule.in_force_to},
                         "exception_to": [target],
-                        "when": {"all": [*raised, {"any": unknown}]},
+                        # Never unknown itself: an exception whose condition is open would leave
+                        # the rule it defeats open too, where the list is not stated.
+                        "when": {"all": [*raised, {"fact": listed, "known": True}, {"any": unknown}]},
                         "note_en": (
                             f"Not in issue: {section} is stated and does not hold {name}, and a fact {target} reads "
                             "is unknown; once its facts are stated the rule decides (rules/grounds.yaml)."

@@ -27,6 +27,7 @@ from .conditions import Compiled, ConditionError, Context, compile_condition, co
 from .echo import one_line
 from .facts import FACTS
 from .files import FileError, kind_of, read_bounded
+from .grounds import GROUNDS_FILE, GroundsError, ground_specs, load_grounds
 from .inputs import InputError, check_shape
 from .readings import READING_NAMES, choice_values
 from .rulebook import (
@@ -46,7 +47,6 @@ from .rulebook import (
     frozen_map,
 )
 from .ruleschema import RuleFile, RuleSpec, Vocabulary
-from .grounds import GROUNDS_FILE, GroundsError, ground_specs, load_grounds
 from .tables import CATEGORIES_FILE, TABLE_FILES, TableError, derivation_specs, expand, load_tables
 
 VOCABULARY_FILE = "vocabulary.yaml"

@@ -212,4 +212,13 @@ def _alternatives(spec: Any, tables: Mapping[str, Any], where: str, fixed: Mappi
     return {"any": options} if options else {"not": {"always": True}}
 
 
-__all__ = ["CATEGORIES_FILE", "SETTLEABLE", "TABLE_FILES", "Entry", "TableError", "derivation_specs", "expand", "load_tables"]
+__all__ = [
+    "CATEGORIES_FILE",
+    "SETTLEABLE",
+    "TABLE_FILES",
+    "Entry",
+    "TableError",
+    "derivation_specs",
+    "expand",
+    "load_tables",
+]

@@ -162,11 +162,18 @@ def test_timing_fills_only_the_date_the_report_does_not_give():
 def test_reported_only_drops_exactly_the_implied_facts():
     case = next(c for c in CASES if c.id == "bj-belts-bulk-returns")
     run = run_case(case, book=BOOK, reported_only=True)
+    filled = {fact: rule for fact, _, rule in run.evaluation.presumed}
     for path in case.implied_facts:
         section, _, name = path.partition(".")
-        assert getattr(getattr(run.evaluation.scenario, section), name) is None, path
+        # dropped: unknown, unless a derivation or presumption filled it (and the decision lists it)
+        value = getattr(getattr(run.evaluation.scenario, section), name)
+        assert value is None or path in filled, path
     assert run.evaluation.scenario.condition.packaging_opened is True  # reported, kept
-    assert run.actual == UNDETERMINED and not run.agrees
+    # The shop's only ground, abuse (reported), leaves the belts' condition and the exclusions out
+    # of issue: the reports alone decide it, through presumptions the decision lists.
+    assert run.agrees and {"burden-seller-no-allegation", "issue-custom-made-not-raised"} <= set(filled.values())
+    strict = run_case(case, book=BOOK, reported_only=True, readings=Readings(issues="strict"))
+    assert strict.actual == UNDETERMINED and not strict.agrees
 
 
 # -- what-if -------------------------------------------------------------------------------------------
@@ -285,12 +292,21 @@ def test_what_changes_skips_dates_beyond_the_holiday_calendar():
 
 
 def test_a_fact_that_only_opens_questions_is_no_flip():
-    """Moving the late notice of the split shipment into time does not decide it: the garment's
-    condition is unreported, so the outcome would be undetermined, which is not a flip."""
+    """Under the strict reading, moving the late notice of the split shipment into time does not
+    decide it: the garment's condition is unreported, so the outcome would be undetermined, which
+    is not a flip."""
     case = next(c for c in CASES if c.id == "sz-wuzhong-split-shipment")
-    _, flips = what_changes(case, book=BOOK, explain=False)
+    _, flips = what_changes(case, book=BOOK, explain=False, readings=Readings(issues="strict"))
     assert "return.notice_sent_at" not in {f.fact for f in flips}
     assert {f.outcome for f in flips} == {"out_of_scope"}
+
+
+def test_a_timely_notice_decides_where_timing_was_the_only_ground():
+    """The shop argued only that the notice was late (seller_grounds [out_of_time], reported): the
+    garment's condition is not in issue (reading as_raised), so a notice in time makes it returnable."""
+    case = next(c for c in CASES if c.id == "sz-wuzhong-split-shipment")
+    _, flips = what_changes(case, book=BOOK, explain=False)
+    assert {f.outcome for f in flips if f.fact == "return.notice_sent_at"} == {"returnable"}
 
 
 # -- statistics -------------------------------------------------------------------------------------------

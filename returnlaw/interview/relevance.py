@@ -16,7 +16,7 @@ from ..inputs import parse_scenario
 from ..periods import CalendarCoverageError
 from ..questions import Wording, default_wording
 from ..readings import DEFAULT_READINGS, Readings
-from ..rulebook import RuleBook
+from ..rulebook import Presume, RuleBook
 from ..scenario import Scenario
 from .probes import Ctx, Probe, assign, probe_values
 from .shape import DATE_FACTS, LAW_DATE, Shape, shape_of
@@ -55,6 +55,15 @@ def _evaluations(ctx: Ctx, scenario: Scenario) -> list[Evaluation]:
     if ctx.as_of is not None or scenario.purchase.date is not None:
         return [evaluate(ctx.book, scenario, as_of=ctx.as_of, readings=ctx.readings)]
     return [evaluate(ctx.book, scenario, as_of=day, readings=ctx.readings) for day in ctx.shape.law_days]
+
+
+def _rebuttable(ev: Evaluation) -> bool:
+    """Whether a burden-of-proof presumption filled a fact. A fact the goods' category settles
+    cannot be otherwise, and one nobody put in issue is not asked (rules/grounds.yaml)."""
+    return any(
+        isinstance(effect := ev.book.rules[rule].effect, Presume) and effect.kind == "presumed"
+        for _, _, rule in ev.presumed
+    )
 
 
 def _open_facts(ctx: Ctx, scenario: Scenario, evaluations: Sequence[Evaluation]) -> dict[str, int]:
@@ -175,8 +184,8 @@ def _given(start: Scenario, where: Scenario, path: str) -> dict[str, object]:
 def findings(ctx: Ctx, scenario: Scenario, limit: int | None = None) -> list[Finding]:
     evaluations = _evaluations(ctx, scenario)
     current = ctx.outcome(scenario)
-    if current != UNDETERMINED and not any(ev.presumed for ev in evaluations):
-        return []  # decided without presumptions: more facts can only confirm it
+    if current != UNDETERMINED and not any(_rebuttable(ev) for ev in evaluations):
+        return []  # decided without rebuttable presumptions: more facts can only confirm it
     dispute_open = any(FACTS[p].get(scenario) is not None for p in ctx.shape.evidence)
     # A fact answered "unknown" stays open: it is never asked again, but the others are probed
     # as if it will be known, so one "unknown" does not end the interview. Once a dispute is
