@@ -229,7 +229,8 @@ def value_labels() -> dict[str, dict[str, dict[str, str]]]:
         if kind is None:
             continue
         for path, entry in wording.facts.items():
-            if entry.kind in ("choice", "choices") and path.endswith(f".{name}") and set(entry.choices) == {m.value for m in kind}:
+            worded = entry.kind in ("choice", "choices") and path.endswith(f".{name}")
+            if worded and set(entry.choices) == {m.value for m in kind}:
                 labels[kind.__name__] = {
                     v: {"zh": lab.zh, "en": lab.en} for v, lab in choice_labels(wording, path).items()
                 }
