@@ -16,11 +16,12 @@ no arrangement makes a working day. Adding a year is a data change: a new ``YYYY
 For a day that a missing arrangement could still change, the status is ``OPEN``. What is certain
 without the notice: a statutory holiday of Art. 2 is a rest day (Art. 6 makes one up when it falls
 on a weekend; nothing makes it a working day). Where the notice can move days is modelled by two
-reaches, an assumption measured on every published year under the texts encoded (2014 on) and
-checked by ``tests/test_holiday_data.py``: a weekday rest day that is not itself a statutory holiday
-lies within ``SHIFTED_REST_REACH`` days of one, and a weekend working day within
-``MAKEUP_WORK_REACH`` days of one. One-off holidays outside Art. 2 (the 2015-09-03 commemoration)
-are outside the model: the notice that declares one is published, and then it is data.
+reaches and a longest break, an assumption measured on every published year under the texts
+encoded (2014 on) and checked by ``tests/test_holiday_data.py``: a weekday rest day that is not
+itself a statutory holiday lies within ``SHIFTED_REST_REACH`` days of one, a weekend working day
+within ``MAKEUP_WORK_REACH`` days of one, and no run of rest days is longer than
+``LONGEST_BREAK``. One-off holidays outside Art. 2 (the 2015-09-03 commemoration) are outside the
+model: the notice that declares one is published, and then it is data.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 # fails when a year added to the data goes further, and when a reach is larger than needed).
 SHIFTED_REST_REACH = 5  # Thursday 2020-10-08, 5 days after National Day 2020-10-03
 MAKEUP_WORK_REACH = 10  # Saturday 2024-05-11, worked for Labour Day 2024-05-01
+# The longest run of consecutive rest days in those years: a break never lasts longer, so open days
+# cannot all be rest days at once (without it a September start chained Mid-Autumn to National Day).
+LONGEST_BREAK = 10  # 2020-01-24 to 2020-02-02, the Spring Festival the State Council extended
 
 ONE_DAY = dt.timedelta(days=1)
 ARRANGEMENT_FILE = re.compile(r"^(\d{4})\.yaml$")
@@ -419,21 +423,38 @@ class HolidayCalendar:
 
     def last_day(self, plain: dt.date) -> Band:
         """Civil Code Art. 203(1): the last day ``plain`` moves past a run of rest days. Open days
-        count as working days for the earliest end and as rest days for the latest."""
+        count as working days for the earliest end and as rest days for the latest, within one
+        break of at most ``LONGEST_BREAK`` days: it starts no later than the certain rest days that
+        lead up to ``plain``, so the last day moves at most to the day after it."""
         earliest = plain
         for _ in range(_MAX_RUN):
             if self._classify(earliest)[0] is not Status.REST:
                 break
             earliest += ONE_DAY
-        latest, pending = plain, set()
+        latest, pending, bound = plain, set(), None
         for _ in range(_MAX_RUN):
             status, year = self._classify(latest)
-            if status is Status.WORK:
+            if status is Status.OPEN and bound is None:  # only past the data: how far a break reaches
+                bound = max(earliest, self._break_start(plain) + dt.timedelta(days=LONGEST_BREAK))
+            if status is Status.WORK or (bound is not None and latest >= bound):
                 return Band(earliest, latest, tuple(sorted(pending)))
             if year is not None:
                 pending.add(year)
             latest += ONE_DAY
         raise CalendarCoverageError(f"no working day within {_MAX_RUN} days of {plain}")  # pragma: no cover
+
+    def _break_start(self, plain: dt.date) -> dt.date:
+        """The latest day a break containing ``plain`` can start: the first of the certain rest
+        days that lead up to it."""
+        start = plain
+        for _ in range(_MAX_RUN):
+            try:
+                if self._classify(start - ONE_DAY)[0] is not Status.REST:
+                    break
+            except CalendarCoverageError:  # before the data: the break starts no earlier
+                break
+            start -= ONE_DAY
+        return start
 
 
 _MAX_RUN = 60  # no break, published or modelled, comes near this

@@ -241,9 +241,11 @@ class Renderer:
             doc.add(f"· {self._end(r.text.rstrip('。') + cites)}", hanging="  ")
 
     def readings(self, doc: Doc, s: Summary, full: bool) -> None:
-        """The law applied and the readings used: a few words each, or with ``full`` the why."""
+        """The law applied and the readings used: those the decision turns on in a few words, or
+        with ``full`` every reading and why."""
         parts = [f"{self._t('as_of')}{self._colon()}{s.law}"]
-        parts += [f"{name}{self._colon()}{why if full else short}" for name, why, short in s.readings]
+        shown = s.readings if full else s.readings_that_matter
+        parts += [f"{name}{self._colon()}{why if full else short}" for name, why, short in shown]
         doc.gap().add(self._end(self._sep().join(parts)), style="dim")
 
     # -- the whole trace -------------------------------------------------------------------------

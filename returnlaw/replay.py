@@ -148,7 +148,8 @@ def deciding_reasons(decision: Decision) -> tuple[Reason, ...]:
         if decision.variables.get("intact"):
             wanted.add(f"intact = {decision.variables['intact']}")
     groups = {c.split(" = ")[0] for c in wanted}
-    defeating = {d for r in decision.reasons for d in r.defeated_by}
+    # the exceptions that actually defeated a rule (defeated_by also lists those that could have)
+    defeating = {d for r in decision.reasons if r.status == "defeated" for d in r.defeated_by}
     return tuple(
         r
         for r in decision.reasons

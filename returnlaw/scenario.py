@@ -418,9 +418,13 @@ class Dispute(_Section):
     # The condition was verified or approved when the goods were handed to the seller's carrier.
     condition_verified_at_pickup: Flag | None = None
     # The grounds the seller gave for refusing: [] = none raised; absent = not stated.
-    seller_grounds: tuple[SellerGround, ...] | None = Field(default=None, max_length=len(SellerGround))
+    seller_grounds: tuple[SellerGround, ...] | None = Field(
+        default=None, max_length=len(SellerGround), json_schema_extra={"uniqueItems": True}
+    )
     # The points the consumer put in issue beyond the return itself: [] = none; absent = not stated.
-    consumer_claims: tuple[ConsumerClaim, ...] | None = Field(default=None, max_length=len(ConsumerClaim))
+    consumer_claims: tuple[ConsumerClaim, ...] | None = Field(
+        default=None, max_length=len(ConsumerClaim), json_schema_extra={"uniqueItems": True}
+    )
     hours_held: Annotated[float, Strict(), Field(ge=0, le=1e6, allow_inf_nan=False)] | None = None
 
     @field_validator("seller_grounds", "consumer_claims")

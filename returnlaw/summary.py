@@ -12,7 +12,7 @@ on its first mention.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -23,6 +23,7 @@ from .facts import FACTS
 from .i18n import money, note_text, reading_name, reading_value, rmb_upper, show_date, t, words
 from .interview.probes import assign
 from .questions import Wording, default_wording
+from .readings import DEFAULT_READINGS, READING_NAMES
 from .rulebook import RuleBook
 from .scenario import Scenario
 
@@ -105,6 +106,8 @@ class Summary:
     warnings: list[Line] = field(default_factory=list)
     remarks: list[Line] = field(default_factory=list)  # what the law adds (not accusations)
     readings: list[tuple[str, str, str]] = field(default_factory=list)  # (name, why, in a few words)
+    # The readings this decision turns on (the compact view names only these; --full all of them).
+    readings_that_matter: list[tuple[str, str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     provisions: dict[str, str] = field(default_factory=dict)  # ref -> the provision's text
     today: dt.date | None = None
@@ -205,9 +208,68 @@ def summarise(
         (reading_name(name, lang), reading_value(name, str(value), lang), reading_value(name, str(value), lang, True))
         for name, value in decision.readings.model_dump(mode="json").items()
     ]
+    matter = readings_that_matter(decision, book)
+    named = zip(READING_NAMES, summary.readings, strict=True)
+    summary.readings_that_matter = [r for name, r in named if name in matter]
     summary.notes = [note_text(n, lang, words.fact) for n in decision.notes]
     summary.provisions = {ref: text(c.zh, c.en) for ref, c in decision.citations.items()}
     return summary
+
+
+_PERIOD_READINGS = ("counting",)  # the arrangement reading matters only while one is awaited
+
+
+def readings_that_matter(decision: Decision, book: RuleBook) -> set[str]:
+    """The readings a decision turns on: one set to other than its default, one read by a rule
+    that applied or was defeated (or is open, while the outcome is), the counting when a deadline is dated, and the
+    holiday-arrangement reading when a period awaits an arrangement."""
+    readers = _reading_readers(book)
+    open_too = decision.outcome == UNDETERMINED  # an open rule matters only while the outcome is open
+    live = {
+        r.rule
+        for r in decision.reasons
+        if r.status in ("applied", "defeated") or (open_too and r.status == "undetermined")
+    }
+    chosen = {n for n, v in decision.readings.model_dump().items() if v != getattr(DEFAULT_READINGS, n)}
+    chosen |= {name for name, rules in readers.items() if rules & live}
+    if decision.deadlines:
+        chosen.add("counting")
+    if decision.calendar_pending or any(d.pending_years for d in decision.deadlines):
+        chosen.add("unpublished_holidays")
+    return chosen
+
+
+_READERS: dict[int, tuple[RuleBook, dict[str, frozenset[str]]]] = {}  # by id, with the book itself
+
+
+def _reading_readers(book: RuleBook) -> dict[str, frozenset[str]]:
+    """{reading: ids of the rules whose condition reads it}, once per rule book."""
+    cached = _READERS.get(id(book))
+    if cached is not None and cached[0] is book:
+        return cached[1]
+    if len(_READERS) > 32:  # rule books are few; tests that build many must not grow this
+        _READERS.clear()
+    readers: dict[str, set[str]] = {}
+    for rule in book.rules.values():
+        for node in _condition_nodes(rule.when_data):
+            names = [node["reading"]] if isinstance(node.get("reading"), str) else []
+            names += [b["reading"] for b in node.values() if isinstance(b, Mapping) and "reading" in b]
+            names += list(_PERIOD_READINGS) if "within_period" in node else []
+            for name in names:
+                readers.setdefault(name, set()).add(rule.id)
+    result = {name: frozenset(ids) for name, ids in readers.items()}
+    _READERS[id(book)] = (book, result)
+    return result
+
+
+def _condition_nodes(data: object) -> Iterator[Mapping[str, Any]]:
+    if not isinstance(data, Mapping):
+        return
+    yield data
+    for key in ("all", "any"):
+        for child in data.get(key, ()):
+            yield from _condition_nodes(child)
+    yield from _condition_nodes(data.get("not"))
 
 
 def _if(item: Any, lang: str) -> str:
@@ -235,7 +297,18 @@ def _deciding(decision: Decision) -> list[Reason]:
 
     if decision.outcome != UNDETERMINED:
         return list(deciding_reasons(decision))
-    return [r for r in decision.reasons if r.status == "applied" and r.group in _OUTCOME_GROUPS]
+    # an exception whose every rule it could defeat does not apply has nothing to say yet
+    idle = {d for r in decision.reasons if r.status == "not_applicable" for d in r.defeated_by}
+    idle -= {d for r in decision.reasons if r.status != "not_applicable" for d in r.defeated_by}
+    return [
+        r
+        for r in decision.reasons
+        if r.status == "applied" and r.group in _OUTCOME_GROUPS and not (r.rule in idle and _only_defeats(r))
+    ]
+
+
+def _only_defeats(reason: Reason) -> bool:
+    return reason.conclusion is None or reason.conclusion.startswith("defeats")
 
 
 def _in_order(reasons: list[Reason], book: RuleBook) -> list[Reason]:

@@ -14,6 +14,7 @@ import pytest
 
 from returnlaw.holidays import (
     HOLIDAYS,
+    LONGEST_BREAK,
     MAKEUP_WORK_REACH,
     SHIFTED_REST_REACH,
     CalendarCoverageError,
@@ -190,6 +191,18 @@ def test_the_reaches_are_the_largest_seen_in_the_published_years():
     """Fails when a year added to the data moves a day further than the model allows (widen the
     reach, and say so in README), and when a reach is wider than any year needs."""
     assert _measured_reaches() == (SHIFTED_REST_REACH, MAKEUP_WORK_REACH)
+
+
+def test_the_longest_break_is_the_longest_run_of_rest_days_in_the_published_years():
+    """The band's latest end assumes no break is longer: fails when a year added to the data has a
+    longer one (and when the constant is longer than any year needs)."""
+    longest = run = 0
+    day, end = dt.date(MODEL_YEARS[0], 1, 1), dt.date(MODEL_YEARS[-1], 12, 31)
+    while day <= end:
+        run = run + 1 if CAL.is_rest(day) else 0
+        longest = max(longest, run)
+        day += dt.timedelta(days=1)
+    assert longest == LONGEST_BREAK
 
 
 @pytest.mark.parametrize("year", MODEL_YEARS)

@@ -582,10 +582,12 @@ def test_ask_from_an_answers_file_gives_the_decision_check_gives(monkeypatch, ca
         "dispute.consumer_evidence",
         "dispute.seller_inspected_on_arrival",
     ]
+    recorded = out.split("Recorded from the answers file without being asked:")[1]
+    assert "whether the consumer claims" in recorded and "hours the consumer held the goods" in recorded
     code, rendered = check(capsys, str(saved), "--lang", "en")
     assert code == 0 and rendered.strip() in out
     dispute = json.loads(saved.read_text(encoding="utf-8"))["dispute"]
-    assert dispute["seller_alleges_not_intact"] is True and dispute["consumer_evidence"] == "none"
+    assert dispute["seller_grounds"] == ["not_intact"] and dispute["consumer_evidence"] == "none"
 
 
 def test_answers_the_interview_did_not_need_are_recorded_and_may_reopen_it():

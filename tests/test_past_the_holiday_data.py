@@ -326,7 +326,9 @@ def test_batch_decides_rows_past_the_data(tmp_path, capsys):
     ]
     assert out[1]["notice_last_day"] is None  # the band: see the full decision
     assert out[1]["decision"]["calendar_pending"][0]["years"] == [2027]
-    assert main(["batch", str(src), str(dst), "--jobs", "1", "--quiet"]) == 0  # system date: rows refused
+    # On the system date (before 2026-12-25) every row is in the future: refused row by row, and a
+    # run with row errors exits 1 (#14)
+    assert main(["batch", str(src), str(dst), "--jobs", "1", "--quiet"]) == 1
     assert all("in the future" in json.loads(line)["error"] for line in dst.read_text(encoding="utf-8").splitlines())
 
 
