@@ -213,7 +213,11 @@ def test_what_if_a_reading_names_the_reading_as_the_cause():
 
 def test_what_if_a_custom_made_item_is_excluded():
     case = next(c for c in CASES if c.id == "bjic-2024-downjacket-17h")
-    open_question = replay_with(case, set={"item.custom_made": True})
+    # Lü claimed nothing beyond the return (consumer_claims [], reported): a promise covering even
+    # excluded goods is not in issue, so a made-to-order jacket is excluded at once
+    at_once = replay_with(case, set={"item.custom_made": True})
+    assert at_once.after.actual == "not_returnable"
+    open_question = replay_with(case, set={"item.custom_made": True, "dispute.consumer_claims": None})
     assert open_question.after.actual == UNDETERMINED  # a promise could cover even excluded goods
     result = replay_with(case, set={"item.custom_made": True, "promise.covers_excluded_goods": False})
     assert result.after.actual == "not_returnable"
