@@ -59,8 +59,8 @@ class Evaluation(NamedTuple):
             return ()
         counts: Counter[str] = Counter()
         for i, step in enumerate(self.epoch.steps):
-            if step.rule.group == "effects" or self.applies(i) is not None:
-                continue
+            if step.rule.group == "effects" or self.applies(i) is not None or _not_in_issue(step.rule.effect):
+                continue  # (what the dispute is about is asked by the interview, not listed here)
             for path in step.rule.condition.facts:
                 if FACTS[path].get(self.scenario) is None:
                     counts[path] += 1
@@ -71,6 +71,10 @@ class Evaluation(NamedTuple):
         from .decision import build_decision
 
         return build_decision(self)
+
+
+def _not_in_issue(effect: object) -> bool:
+    return isinstance(effect, Presume) and effect.kind == "not_in_issue"
 
 
 def and_not(applicable: Tri, defeated: Tri) -> Tri:

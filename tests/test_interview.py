@@ -582,7 +582,7 @@ def test_ask_from_an_answers_file_gives_the_decision_check_gives(monkeypatch, ca
         "dispute.consumer_evidence",
         "dispute.seller_inspected_on_arrival",
     ]
-    recorded = out.split("Recorded from the answers file without being asked:")[1]
+    recorded = " ".join(out.split("Recorded from the answers file without being asked:")[1].split())
     assert "whether the consumer claims" in recorded and "hours the consumer held the goods" in recorded
     code, rendered = check(capsys, str(saved), "--lang", "en")
     assert code == 0 and rendered.strip() in out
