@@ -114,7 +114,8 @@ def test_without_a_dispute_knowing_more_never_changes_a_decided_outcome(data, r,
     facts no presumption can fill. (A presumption stands in for an unknown fact — e.g. the goods'
     condition, which a seller who does not allege damage leaves out of issue — so learning that
     fact may change the outcome; those facts stay known here.)"""
-    data = changed(data, "dispute", seller_alleges_not_intact=False)
+    # no dispute: nothing alleged, and no list of grounds (which would put the rest out of issue)
+    data = changed(data, "dispute", seller_alleges_not_intact=False, seller_grounds=None, consumer_claims=None)
     partial = forget(data, mask)
     partial["dispute"]["seller_alleges_not_intact"] = False
     partial["purchase"]["date"] = data["purchase"]["date"]
