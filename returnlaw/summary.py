@@ -141,6 +141,9 @@ class Words:
             return show_date(value, self.lang)
         if entry is not None and entry.choices and str(value) in entry.choices:
             return entry.choices[str(value)](self.lang)
+        if entry is not None and entry.choices and isinstance(value, tuple):  # a set of choices
+            picked = [entry.choices[str(v)](self.lang) for v in value if str(v) in entry.choices]
+            return ("、" if self.lang == "zh" else ", ").join(picked) or t("no", self.lang)
         if entry is not None and entry.unit is not None:
             if entry.unit.zh == "元":
                 return money(Decimal(str(value)), self.lang)
@@ -350,7 +353,9 @@ def _burden(decision: Decision, book: RuleBook, words: Words, deciding: list[Rea
     presuming = {p.rule for p in decision.presumptions}
     ordered = sorted(deciding, key=lambda r: r.rule in presuming)  # the presumption last
     rules = tuple(Line(r.title_zh if words.lang == "zh" else r.title_en, tuple(r.cite), r.rule) for r in ordered)
-    presumed = tuple((words.fact(p.fact), words.value(p.fact, p.value)) for p in decision.presumptions)
+    presumed = tuple(  # the facts filled (a rule taken out of issue is shown with its reasons)
+        (words.fact(p.fact), words.value(p.fact, p.value)) for p in decision.presumptions if p.fact is not None
+    )
     return Burden(rules, against, presumed)
 
 
