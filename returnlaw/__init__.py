@@ -6,7 +6,7 @@
 'undetermined'
 """
 
-from .api import decide, decide_json, default_rulebook, evaluate_scenario
+from .api import decide, decide_compact_json, decide_json, decide_json_bytes, default_rulebook, evaluate_scenario
 from .audit import ListingAudit, ProductListing, audit_listing
 from .decision import SCHEMA_VERSION, Decision, decision_json
 from .evaluator import OUTCOMES, Evaluation, evaluate, outcome_of
@@ -40,7 +40,9 @@ __all__ = [
     "audit_listing",
     "audit_timeline",
     "decide",
+    "decide_compact_json",
     "decide_json",
+    "decide_json_bytes",
     "decision_json",
     "default_rulebook",
     "evaluate",

@@ -8,7 +8,8 @@ from typing import Any
 
 from .decision import Decision, decision_json
 from .evaluator import Evaluation, evaluate
-from .inputs import InputError, load_data, parse_as_of, parse_readings, parse_scenario
+from .fastread import read_scenario
+from .inputs import InputError, parse_as_of, parse_readings, parse_scenario
 from .loader import load_rulebook
 from .readings import DEFAULT_READINGS, Readings
 from .rulebook import RuleBook
@@ -79,8 +80,38 @@ def decide_json(
     today: dt.date | None = None,
 ) -> str:
     """JSON (or YAML) scenario in, decision JSON out. Raises :class:`InputError` on bad input."""
-    scenario = parse_scenario(load_data(text), today=_today(today))
-    evaluation = evaluate(
-        book or default_rulebook(), scenario, as_of=parse_as_of(as_of), readings=parse_readings(readings)
-    )
-    return decision_json(evaluation).decode()
+    return decide_json_bytes(text, as_of=as_of, readings=readings, book=book, today=today).decode()
+
+
+def decide_json_bytes(
+    text: str | bytes,
+    *,
+    as_of: dt.date | None = None,
+    readings: Readings = DEFAULT_READINGS,
+    book: RuleBook | None = None,
+    today: dt.date | None = None,
+) -> bytes:
+    """:func:`decide_json` without decoding the result: the decision JSON as UTF-8 bytes."""
+    return decision_json(_evaluate_text(text, as_of, readings, book, today))
+
+
+def decide_compact_json(
+    text: str | bytes,
+    *,
+    as_of: dt.date | None = None,
+    readings: Readings = DEFAULT_READINGS,
+    book: RuleBook | None = None,
+    today: dt.date | None = None,
+) -> bytes:
+    """JSON scenario in, the compact decision (:mod:`returnlaw.compact`) out as UTF-8 JSON bytes:
+    outcome, deciding rules and provisions, warning codes, deadlines, obligations, questions."""
+    from .compact import compact_json
+
+    return compact_json(_evaluate_text(text, as_of, readings, book, today))
+
+
+def _evaluate_text(
+    text: str | bytes, as_of: Any, readings: Any, book: RuleBook | None, today: dt.date | None
+) -> Evaluation:
+    scenario = read_scenario(text, today=_today(today))  # fast reader; the careful one for what it leaves
+    return evaluate(book or default_rulebook(), scenario, as_of=parse_as_of(as_of), readings=parse_readings(readings))

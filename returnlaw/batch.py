@@ -9,7 +9,8 @@
   decided; then ``outcome`` is null). ``full=True`` adds ``decision``, the whole decision JSON.
 - **Never stops on a bad row.** Bad JSON, a key given twice, an unknown field, a date in the
   future: the row gets an ``error`` with the same one-line reason ``returnlaw check`` gives, and the
-  run goes on. ``fast_json`` trades the duplicate-key check for speed (pydantic's JSON reader).
+  run goes on. Rows are read by the fast reader (returnlaw.fastread: orjson, with every check of
+  the careful reader); ``fast_json`` is accepted and has no effect (deprecated).
 - **Bounded memory, all cores, order kept.** Input is read in chunks of ``chunk_rows``; at most two
   chunks per worker are in flight; results are written in input order; the output file appears only
   when the run completes (returnlaw.atomic).
@@ -31,21 +32,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field, Strict, StrictStr, ValidationError
+from pydantic import Field, Strict, StrictStr
 
 from . import workers
 from .api import default_rulebook
 from .atomic import atomic_writer
+from .compact import deadlines, warning_steps
 from .decision import decision_json
 from .echo import clip
 from .evaluator import Evaluation, evaluate
-from .facts import FACTS
+from .fastread import fast_data, validated
 from .files import FileError, LongLine, bounded_lines, open_bounded, open_lines, os_error
 from .inputs import MAX_DIGITS, MAX_INPUT_BYTES, InputError, check_not_future, load_data, parse_json, parse_scenario
 from .loader import load_rulebook
-from .periods import CalendarCoverageError, period_span
+from .periods import CalendarCoverageError
 from .readings import DEFAULT_READINGS, Readings
-from .rulebook import Deadline, Epoch, RuleBook, Warning
+from .rulebook import RuleBook
 from .scenario import Scenario
 
 if TYPE_CHECKING:
@@ -77,7 +79,7 @@ class BatchOptions:
     full: bool = False
     today: dt.date = field(default_factory=dt.date.today)  # for "a date in the future" (fixed per run)
     rules_dir: str | None = None  # None: the bundled rule book
-    # pydantic's JSON reader: faster, but a key given twice keeps its last value instead of being refused
+    # deprecated, no effect: every row is read by the fast reader with the careful reader's checks
     fast_json: bool = False
 
 
@@ -128,9 +130,9 @@ def decide_row(raw: Any, row: int, book: RuleBook, opts: BatchOptions) -> dict[s
 
 
 def _scenario(raw: Any, opts: BatchOptions) -> tuple[Scenario, object]:
-    """The row's scenario and id, read exactly as ``decide_json`` reads a scenario. With
-    ``fast_json`` (and not ``full``) pydantic's JSON reader goes first; a row it refuses is re-read
-    the careful way so its error is worded the same."""
+    """The row's scenario and id, read exactly as ``decide_json`` reads a scenario: the fast reader
+    (returnlaw.fastread) where it can, the careful one for everything it leaves (so errors are
+    worded the same). ``fast_json`` is accepted and changes nothing (deprecated)."""
     if isinstance(raw, Scenario):
         check_not_future(raw, opts.today)
         return raw, getattr(raw, "id", None)
@@ -138,14 +140,14 @@ def _scenario(raw: Any, opts: BatchOptions) -> tuple[Scenario, object]:
         raise InputError(f"row is {raw.size} bytes long; the limit is {MAX_INPUT_BYTES}")
     if isinstance(raw, str | bytes) and len(raw) > MAX_INPUT_BYTES:
         raise InputError(f"row is {len(raw)} bytes long; the limit is {MAX_INPUT_BYTES}")
-    if opts.fast_json and not opts.full:
-        try:
-            fast = Row.model_validate_json(raw) if isinstance(raw, str | bytes) else Row.model_validate(raw)
-        except ValidationError:
-            pass
-        else:
-            check_not_future(fast, opts.today)
-            return fast, fast.id
+    data = fast_data(raw) if isinstance(raw, str | bytes) else None
+    if data is not None:
+        ident = data.pop("id", None)
+        if ident is None or (type(ident) is str or type(ident) is int):
+            scenario = validated(data)
+            if scenario is not None:
+                check_not_future(scenario, opts.today)
+                return scenario, ident
     return _careful(raw, opts)
 
 
@@ -194,54 +196,14 @@ def _error_row(row: int, ident: str | None, reason: str, book: RuleBook, opts: B
 
 def _compact(ev: Evaluation, row: int, ident: object) -> dict[str, Any]:
     """The evaluation projected onto the compact row, as the decision would report it."""
-    warning_steps, deadline_steps = _effects(ev.epoch)
     applicable, defeated = ev.applicable, ev.defeated
-    warnings = [code for i, code in warning_steps if applicable[i] is True and defeated[i] is False]
+    warnings = [code for i, code in warning_steps(ev.epoch) if applicable[i] is True and defeated[i] is False]
     out: dict[str, Any] = {"row": row, "id": None if ident is None else str(ident), "outcome": ev.outcome}
-    out.update(_deadlines(ev, deadline_steps))
+    out.update(deadlines(ev))
     out["warnings"] = list(dict.fromkeys(warnings))
     out["questions"] = list(ev.questions)
     out["error"] = None
     return out
-
-
-def _deadlines(ev: Evaluation, steps: tuple[tuple[int, Deadline], ...]) -> dict[str, dt.date | None]:
-    """One date per deadline name; like the decision, a certain deadline wins, then one with a date."""
-    best: dict[str, tuple[tuple[bool, bool], dt.date | None]] = {}
-    for i, effect in steps:
-        a, d = ev.applicable[i], ev.defeated[i]
-        if a is False or d is True:
-            continue
-        day = _deadline_day(ev, effect)
-        rank = (a is True and d is False, day is not None)
-        if effect.name not in best or rank > best[effect.name][0]:
-            best[effect.name] = (rank, day)
-    names = ev.book.vocabulary.deadlines
-    return {name: best[name][1] if name in best else None for name in names}
-
-
-def _deadline_day(ev: Evaluation, effect: Deadline) -> dt.date | None:
-    start = FACTS[effect.start_fact].get(ev.scenario)
-    days = effect.days(ev.scenario)
-    if start is None or not days:
-        return None
-    # None while a holiday arrangement not in the data leaves the last day open (see the decision's band)
-    end = period_span(start, days, ev.readings.counting).resolve(ev.readings.unpublished_holidays)  # type: ignore[arg-type]
-    return end.date() if isinstance(end, dt.datetime) else end
-
-
-_EFFECTS: dict[int, tuple[Epoch, tuple, tuple]] = {}
-
-
-def _effects(epoch: Epoch) -> tuple[tuple[tuple[int, str], ...], tuple[tuple[int, Deadline], ...]]:
-    """Plan positions of the epoch's warning and deadline rules (computed once per epoch)."""
-    cached = _EFFECTS.get(id(epoch))
-    if cached is None or cached[0] is not epoch:
-        effects = [(i, step.rule.effect) for i, step in enumerate(epoch.steps)]
-        warnings = tuple((i, e.code) for i, e in effects if isinstance(e, Warning))
-        deadlines = tuple((i, e) for i, e in effects if isinstance(e, Deadline))
-        cached = _EFFECTS[id(epoch)] = (epoch, warnings, deadlines)
-    return cached[1], cached[2]
 
 
 # -- the Python API over iterables and Arrow ------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from . import __version__
+from . import __version__, mutate
 from .api import default_rulebook
 from .echo import echo, one_line
 from .engines import ENGINES, EngineError, get_engine
@@ -88,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--rules-dir")
     show.add_argument("--lang", choices=LANGS, default=None)
     rules_sub.add_parser("lint", help="load and validate rule files").add_argument("directory", nargs="?")
+    compiled = rules_sub.add_parser("compiled", help="the Python function generated for the law in force on a date")
+    compiled.add_argument("epoch", metavar="EPOCH", help="a date (YYYY-MM-DD): the version of the law in force then")
+    compiled.add_argument("--rules-dir")
+    # the rule book's mutation score (returnlaw/mutate.py; needs a source checkout with tests/)
+    mutate.add_arguments(rules_sub.add_parser("mutate", help="how many small errors in the rule data the tests catch"))
 
     schema = sub.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=tuple(SCHEMAS), nargs="?", default="scenario")
@@ -142,6 +147,8 @@ def _mapping(data: object) -> dict:
 
 
 def cmd_rules(args: argparse.Namespace, out: Console) -> int:
+    if args.rules_command == "mutate":
+        return mutate.cmd_mutate(args, out)
     if args.rules_command == "lint":
         book = load_rulebook(args.directory) if args.directory else load_rulebook()
         out.print(
@@ -153,10 +160,27 @@ def cmd_rules(args: argparse.Namespace, out: Console) -> int:
     if args.rules_command == "list":
         out.print(rules_table(book, args.lang or default_lang()))
         return 0
+    if args.rules_command == "compiled":
+        return _print_compiled(book, args.epoch)
     rule = book.rules.get(args.rule_id)
     if rule is None:
         raise UsageError(f"no rule {echo(args.rule_id)}; see 'returnlaw rules list'")
     out.print(rule_doc(book, rule, args.lang or default_lang()))
+    return 0
+
+
+def _print_compiled(book, epoch: str) -> int:
+    """The generated source, as is (plain text: no markup, no wrapping), for one epoch."""
+    try:
+        day = dt.date.fromisoformat(epoch)
+    except ValueError:
+        starts = ", ".join(str(d) for d in book.boundaries())
+        raise UsageError(f"EPOCH must be a date (YYYY-MM-DD), got {echo(epoch)}; the law changes on {starts}") from None
+    found = book.epoch_for(day)
+    sys.stdout.write(f"# law in force from {found.start or 'the beginning'} to {found.end or 'now'}\n")
+    sys.stdout.write(found.compiled.source)
+    sys.stdout.write("# constants (passed in the function's globals)\n")
+    sys.stdout.writelines(f"# {name} = {shown}\n" for name, shown in found.compiled.constants)
     return 0
 
 

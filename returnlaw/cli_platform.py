@@ -87,7 +87,7 @@ def register(sub: Any) -> dict[str, Handler]:
     batch.add_argument(
         "--fast-json",
         action="store_true",
-        help="read rows with pydantic's JSON reader: faster, but a key given twice keeps its last value",
+        help="deprecated, no effect: every row is read by the fast reader, with every check of the careful one",
     )
     batch.add_argument("--as-of", type=_date, help="apply the law in force on this date to every row")
     batch.add_argument("--today", type=_date, help="the reference day for dates in the future (default: system date)")

@@ -13,7 +13,7 @@ fact is unknown unless the known parts already decide it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -70,6 +70,18 @@ class Context:
 
     variables: Mapping[str, frozenset[str]]
     readings: Mapping[str, frozenset[str] | None]
+
+
+def condition_nodes(data: object) -> Iterator[Mapping[str, Any]]:
+    """Every sub-condition of a rule's ``when`` as written (for readers of the rule data: the
+    interview's shape, the readings a decision turns on)."""
+    if not isinstance(data, Mapping):
+        return
+    yield data
+    for key in ("all", "any"):
+        for child in data.get(key, ()):
+            yield from condition_nodes(child)
+    yield from condition_nodes(data.get("not"))
 
 
 def compile_condition(data: Any, ctx: Context, where: str = "when") -> Compiled:

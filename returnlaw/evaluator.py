@@ -58,9 +58,12 @@ class Evaluation(NamedTuple):
         if self.outcome != UNDETERMINED:
             return ()
         counts: Counter[str] = Counter()
+        applicable, defeated = self.applicable, self.defeated
         for i, step in enumerate(self.epoch.steps):
-            if step.rule.group == "effects" or self.applies(i) is not None or _not_in_issue(step.rule.effect):
-                continue  # (what the dispute is about is asked by the interview, not listed here)
+            a, d = applicable[i], defeated[i]
+            decided = a is False or d is True or (a is True and d is False)
+            if decided or step.rule.group == "effects" or _not_in_issue(step.rule.effect):
+                continue  # decided either way, a consequence, or what the dispute is about (the interview asks it)
             for path in step.rule.condition.facts:
                 if FACTS[path].get(self.scenario) is None:
                     counts[path] += 1
@@ -93,11 +96,35 @@ def evaluate(
     as_of: dt.date | None = None,
     readings: Readings = DEFAULT_READINGS,
 ) -> Evaluation:
-    """Decide ``scenario`` under the law in force on ``as_of`` (default: the purchase date)."""
+    """Decide ``scenario`` under the law in force on ``as_of`` (default: the purchase date), with
+    the epoch's compiled function (:mod:`returnlaw.compiled`)."""
+    day = as_of or scenario.purchase.date
+    if day is not None:
+        return _fast(book, book.epoch_for(day), scenario, readings, day)
+    return _unknown_date(book, scenario, readings, run=_fast)
+
+
+def evaluate_reference(
+    book: RuleBook,
+    scenario: Scenario,
+    *,
+    as_of: dt.date | None = None,
+    readings: Readings = DEFAULT_READINGS,
+) -> Evaluation:
+    """The same evaluation by the interpreter over the plan: the reference the compiled
+    functions are tested against (``tests/test_differential_compiled.py``)."""
     day = as_of or scenario.purchase.date
     if day is not None:
         return _run(book, book.epoch_for(day), scenario, readings, day)
     return _unknown_date(book, scenario, readings)
+
+
+def _fast(
+    book: RuleBook, epoch: Epoch, scenario: Scenario, readings: Readings, day: dt.date | None, consequences: bool = True
+) -> Evaluation:
+    if epoch.compiled is None:  # an epoch built outside the loader
+        return _run(book, epoch, scenario, readings, day, consequences)
+    return epoch.compiled.run(book, epoch, scenario, readings, day, consequences)
 
 
 def outcome_of(
@@ -113,15 +140,18 @@ def outcome_of(
     full, identical reasoning)."""
     day = as_of or scenario.purchase.date
     if day is not None:
-        return _run(book, book.epoch_for(day), scenario, readings, day, consequences=False).outcome
-    return _unknown_date(book, scenario, readings, consequences=False).outcome
+        return _fast(book, book.epoch_for(day), scenario, readings, day, consequences=False).outcome
+    return _unknown_date(book, scenario, readings, consequences=False, run=_fast).outcome
 
 
-def _unknown_date(book: RuleBook, scenario: Scenario, readings: Readings, consequences: bool = True) -> Evaluation:
+def _unknown_date(
+    book: RuleBook, scenario: Scenario, readings: Readings, consequences: bool = True, run=None
+) -> Evaluation:
     """No purchase date: try every version of the law that could apply; agree or ask."""
     latest = day_of(scenario.delivery.signed_at) or day_of(scenario.return_.notice_sent_at)
     epochs = [e for e in book.epochs if latest is None or e.start is None or e.start <= latest]
-    return combine_versions([_run(book, e, scenario, readings, None, consequences) for e in epochs])
+    run = run or _run
+    return combine_versions([run(book, e, scenario, readings, None, consequences) for e in epochs])
 
 
 def combine_versions(runs: list[Evaluation]) -> Evaluation:

@@ -61,8 +61,13 @@ def load_grounds(folder: Path, read_yaml: Any, provisions: Mapping[str, object])
     path = folder / GROUNDS_FILE
     if not path.is_file():
         return None
+    return grounds_from(read_yaml(path), provisions)
+
+
+def grounds_from(data: Any, provisions: Mapping[str, object]) -> GroundsTable:
+    """:func:`load_grounds` for the table's data already read (rule books built in memory)."""
     try:
-        table = GroundsTable.model_validate(read_yaml(path))
+        table = GroundsTable.model_validate(data)
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"

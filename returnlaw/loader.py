@@ -14,7 +14,7 @@ import difflib
 import graphlib
 import stat
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -23,11 +23,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .compiled import compile_epochs
 from .conditions import Compiled, ConditionError, Context, compile_condition, compile_days, jointly_impossible
 from .echo import one_line
 from .facts import FACTS
 from .files import FileError, kind_of, read_bounded
-from .grounds import GROUNDS_FILE, GroundsError, ground_specs, load_grounds
+from .grounds import GROUNDS_FILE, GroundsError, ground_specs, grounds_from, load_grounds
 from .inputs import InputError, check_shape
 from .readings import READING_NAMES, choice_values
 from .rulebook import (
@@ -47,7 +48,7 @@ from .rulebook import (
     frozen_map,
 )
 from .ruleschema import RuleFile, RuleSpec, Vocabulary
-from .tables import CATEGORIES_FILE, TABLE_FILES, TableError, derivation_specs, expand, load_tables
+from .tables import CATEGORIES_FILE, TABLE_FILES, TableError, derivation_specs, expand, load_tables, tables_from
 
 VOCABULARY_FILE = "vocabulary.yaml"
 ENGINE_VARIABLES = ("outcome",)  # computed by the evaluator, never set by a rule
@@ -162,16 +163,38 @@ def _load_vocabulary(folder: Path) -> Vocabulary:
         raise RuleFileError(VOCABULARY_FILE, _first_error(err)) from None
 
 
+def compile_rulebook(documents: Mapping[str, Any], source: str = "<in memory>") -> RuleBook:
+    """A rule book from rule files already read (``{file name: data}``, ``vocabulary.yaml``
+    among them), validated exactly as :func:`load_rulebook` validates files: for tools that
+    derive rule books in memory (``returnlaw rules mutate``)."""
+    if VOCABULARY_FILE not in documents:
+        raise RuleFileError(VOCABULARY_FILE, f"missing in {source}")
+    try:
+        vocabulary = Vocabulary.model_validate(documents[VOCABULARY_FILE])
+    except ValidationError as err:
+        raise RuleFileError(VOCABULARY_FILE, _first_error(err)) from None
+    tables = {VOCABULARY_FILE, GROUNDS_FILE, *TABLE_FILES}
+    rule_files = sorted((n, d) for n, d in documents.items() if n not in tables)
+    parsed = [(name, _validate_file(name, data)) for name, data in rule_files]
+    compiler = _Compiler(
+        vocabulary, parsed, source, table_data=documents.get(CATEGORIES_FILE), grounds_data=documents.get(GROUNDS_FILE)
+    )
+    return compiler.build()
+
+
 def _parse_file(path: Path) -> RuleFile:
-    data = read_yaml(path)
+    return _validate_file(path.name, read_yaml(path))
+
+
+def _validate_file(name: str, data: Any) -> RuleFile:
     if not isinstance(data, dict):
-        raise RuleFileError(path.name, "expected a mapping with instrument, provisions and rules")
+        raise RuleFileError(name, "expected a mapping with instrument, provisions and rules")
     try:
         return RuleFile.model_validate(data)
     except ValidationError as err:
         loc = err.errors()[0]["loc"]
         rule = _rule_id_at(data, loc)
-        raise RuleFileError(path.name, _first_error(err), rule) from None
+        raise RuleFileError(name, _first_error(err), rule) from None
 
 
 def _rule_id_at(data: dict, loc: tuple) -> str | None:
@@ -202,8 +225,16 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 class _Compiler:
     def __init__(
-        self, vocabulary: Vocabulary, files: list[tuple[str, RuleFile]], source: str, folder: Path | None = None
+        self,
+        vocabulary: Vocabulary,
+        files: list[tuple[str, RuleFile]],
+        source: str,
+        folder: Path | None = None,
+        table_data: Any = None,
+        grounds_data: Any = None,
     ) -> None:
+        self.table_data = table_data  # the categories table already read (in memory), else from folder
+        self.grounds_data = grounds_data  # the issues table already read (in memory), else from folder
         self.vocab = vocabulary
         self.files = files
         self.source = source
@@ -218,11 +249,13 @@ class _Compiler:
 
     def build(self) -> RuleBook:
         self._collect_provisions()
-        if self.folder is not None:
-            try:
+        try:
+            if self.table_data is not None:
+                self.tables = tables_from(self.table_data, self.provisions)
+            elif self.folder is not None:
                 self.tables = load_tables(self.folder, read_yaml, self.provisions)
-            except TableError as err:
-                raise RuleFileError(CATEGORIES_FILE, str(err)) from None
+        except TableError as err:
+            raise RuleFileError(CATEGORIES_FILE, str(err)) from None
         specs = [(name, spec) for name, f in self.files for spec in f.rules]
         # The category's derivations come first: planned before every other presumption, a fact
         # the goods settle is never presumed otherwise.
@@ -232,22 +265,27 @@ class _Compiler:
         rules = self._resolve_exceptions(rules)
         self._check_conflicts(rules)
         order = self._group_order(rules)
+        epochs = _epochs(rules, order)
+        compile_epochs(epochs)
         return RuleBook(
             instruments=frozen_map(self.instruments),
             provisions=frozen_map(self.provisions),
             rules=frozen_map(rules),
             vocabulary=self.vocab,
-            epochs=_epochs(rules, order),
+            epochs=epochs,
             source=self.source,
             tables=freeze(self.tables),  # type: ignore[arg-type]  # read-only all the way down
         )
 
     def _issues(self, rules: dict[str, Rule]) -> dict[str, Rule]:
         """The rules the issues table stands for (returnlaw.grounds)."""
-        if self.folder is None:
-            return {}
         try:
-            table = load_grounds(self.folder, read_yaml, self.provisions)
+            if self.grounds_data is not None:
+                table = grounds_from(self.grounds_data, self.provisions)
+            elif self.folder is not None:
+                table = load_grounds(self.folder, read_yaml, self.provisions)
+            else:
+                table = None
             specs = [] if table is None else ground_specs(table, rules)
         except GroundsError as err:
             raise RuleFileError(GROUNDS_FILE, str(err)) from None
@@ -622,4 +660,4 @@ def _defeaters_of(rule_id: str, members: dict[str, Rule]) -> list[str]:
     return [d.id for d in members.values() if rule_id in d.exception_to]
 
 
-__all__ = ["Compiled", "RuleFileError", "load_rulebook", "read_yaml", "rules_dir"]
+__all__ = ["Compiled", "RuleFileError", "compile_rulebook", "load_rulebook", "read_yaml", "rules_dir"]

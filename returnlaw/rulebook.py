@@ -125,6 +125,8 @@ class Epoch:
     # The same plan flattened for the hot loop: (group, first step, rows of
     # (condition, positions of the rule's defeaters, value the rule sets or None)).
     plan: tuple[tuple[str, int, tuple[tuple[object, tuple[int, ...], str | None], ...]], ...] = ()
+    # The plan as one generated function (returnlaw.compiled.CompiledEpoch), attached at load.
+    compiled: Any = None
 
     def __post_init__(self) -> None:
         plan = tuple(

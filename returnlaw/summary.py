@@ -12,11 +12,12 @@ on its first mention.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from .conditions import condition_nodes
 from .decision import DeadlineOut, Decision, ObligationOut, Reason
 from .evaluator import evaluate
 from .facts import FACTS
@@ -254,7 +255,7 @@ def _reading_readers(book: RuleBook) -> dict[str, frozenset[str]]:
         _READERS.clear()
     readers: dict[str, set[str]] = {}
     for rule in book.rules.values():
-        for node in _condition_nodes(rule.when_data):
+        for node in condition_nodes(rule.when_data):
             names = [node["reading"]] if isinstance(node.get("reading"), str) else []
             names += [b["reading"] for b in node.values() if isinstance(b, Mapping) and "reading" in b]
             names += list(_PERIOD_READINGS) if "within_period" in node else []
@@ -263,16 +264,6 @@ def _reading_readers(book: RuleBook) -> dict[str, frozenset[str]]:
     result = {name: frozenset(ids) for name, ids in readers.items()}
     _READERS[id(book)] = (book, result)
     return result
-
-
-def _condition_nodes(data: object) -> Iterator[Mapping[str, Any]]:
-    if not isinstance(data, Mapping):
-        return
-    yield data
-    for key in ("all", "any"):
-        for child in data.get(key, ()):
-            yield from _condition_nodes(child)
-    yield from _condition_nodes(data.get("not"))
 
 
 def _if(item: Any, lang: str) -> str:

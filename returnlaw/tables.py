@@ -81,8 +81,13 @@ def load_tables(
     path = folder / CATEGORIES_FILE
     if not path.is_file():
         return {}
+    return tables_from(read_yaml(path), provisions)
+
+
+def tables_from(data: Any, provisions: Mapping[str, object]) -> dict[str, dict[str, dict[str, Entry]]]:
+    """:func:`load_tables` for the table file's data already read (rule books built in memory)."""
     try:
-        table = CategoryTable.model_validate(read_yaml(path))
+        table = CategoryTable.model_validate(data)
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"

@@ -12,6 +12,10 @@ KEYS = (
     "evaluate_us_median",
     "evaluate_us_p99",
     "end_to_end_us_median",
+    "compact_us_median",
+    "parse_floor_us_median",
+    "compact_floor_ratio",
+    "end_to_end_floor_ratio",
     "batch_decisions_per_s",
     "load_rules_ms",
     "import_ms",
@@ -34,8 +38,12 @@ def test_run_json_prints_one_object_with_every_measure():
         assert isinstance(results[key], int | float) and results[key] > 0, key
     assert results["evaluate_us_p99"] >= results["evaluate_us_median"]
     assert set(results["outcomes"]) == {"returnable", "not_returnable", "out_of_scope", "undetermined"}
+    ratio = results["compact_us_median"] / results["parse_floor_us_median"]
+    assert abs(results["compact_floor_ratio"] - ratio) <= 0.1 + ratio * 0.01
     assert set(results["targets_met"]) == {
         "evaluate_us_median",
+        "compact_us_median",
+        "compact_floor_ratio",
         "end_to_end_us_median",
         "batch_decisions_per_s",
         "load_rules_ms",

@@ -1,127 +1,89 @@
-"""Properties of the law that must hold for every scenario (hypothesis)."""
+"""Properties of the law that must hold for every scenario (hypothesis), from ``tests/properties.py``.
+
+Each property is one hypothesis test over bytes (see ``tests/strategies.py``); it records
+``hypothesis.event()``s (``--hypothesis-show-statistics`` shows them) and rejects, with
+``assume``, the examples where its premise does not hold, so the statistics show how often the
+assertion was reached. The last test asserts that every property reached its assertion in at
+least half of its examples and that its perturbation changed the outcome in some of them, and the
+mix over all properties (every outcome, reading value and version of the law); the coverage table
+is printed at the end of the run. ``RETURNLAW_PROPERTY_EXAMPLES`` sets the examples
+per property (300 by default).
+"""
 
 from __future__ import annotations
 
-import copy
-import datetime as dt
+import os
+import re
+from collections import Counter
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, assume, event, given, settings
 
-from returnlaw import default_rulebook, evaluate, parse_scenario
-from returnlaw.decision import citations_in_force
-from returnlaw.rulebook import Presume
-from tests.strategies import DAMAGE_FALSE, DAMAGE_TRUE, forget, readings, scenarios
+from returnlaw import default_rulebook
+from tests.properties import BITES, PROPERTIES, TALLY, Property, Tally
+from tests.strategies import READING_VALUES, raw_cases
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = int(os.environ.get("RETURNLAW_PROPERTY_EXAMPLES", "300"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 BOOK = default_rulebook()
-PRESUMABLE = sorted(
-    {p for rule in BOOK.rules.values() if isinstance(rule.effect, Presume) for p, _ in rule.effect.facts}
-)
+REACHED, MOST = "reached the assertion", 0.5
+# Floors for the mix over all properties, per 300 examples of each.
+FLOOR_OUTCOME, FLOOR_READING, FLOOR_LAW, FLOOR_BITES = 40, 150, 20, 10
 
 
-def outcome(data, r, as_of=None):
-    return evaluate(BOOK, parse_scenario(data, today=dt.date(2030, 1, 1)), readings=r, as_of=as_of).outcome
+def property_test(prop: Property):
+    """The hypothesis test of one property: it records what each example showed (TALLY and
+    hypothesis events) and rejects, with ``assume``, the examples where the premise does not hold."""
+
+    @SETTINGS
+    @given(raw_cases)
+    def test(raw: bytes) -> None:
+        seen = prop.run(BOOK, raw)
+        TALLY.setdefault(prop.name, Tally()).add(seen)
+        for name in seen.events:
+            event(name)
+        event(REACHED if seen.reached else "premise not met")
+        assume(seen.reached)
+
+    test.__name__ = test.__qualname__ = "test_" + re.sub(r"\W+", "_", prop.name).strip("_")
+    return test
 
 
-def changed(data, section, **facts):
-    out = copy.deepcopy(data)
-    out[section].update(facts)
-    return out
+# One collected test per property (named after it), so that --hypothesis-show-statistics shows each.
+for _prop in PROPERTIES:
+    _test = property_test(_prop)
+    globals()[_test.__name__] = _test
 
 
-@SETTINGS
-@given(scenarios(), readings, st.sampled_from(DAMAGE_TRUE + DAMAGE_FALSE))
-def test_more_damage_never_turns_not_returnable_into_returnable(data, r, fact):
-    worse = changed(data, "condition", **{fact: fact in DAMAGE_TRUE})
-    if outcome(data, r) == "not_returnable":
-        assert outcome(worse, r) == "not_returnable"
-    if outcome(worse, r) == "returnable":
-        assert outcome(data, r) == "returnable"
+def scaled(floor: int) -> int:
+    return max(1, floor * EXAMPLES // 300)
 
 
-@SETTINGS
-@given(scenarios(), readings, st.integers(1, 30))
-def test_a_later_notice_never_helps(data, r, extra):
-    later = copy.deepcopy(data)
-    later["return"]["notice_sent_at"] += dt.timedelta(days=extra)
-    for key in ("address_given_at", "shipped_at", "received_by_seller_at", "refunded_at"):
-        later["return"][key] += dt.timedelta(days=extra)
-    if outcome(data, r) == "not_returnable":
-        assert outcome(later, r) == "not_returnable"
+def test_every_property_reaches_its_assertion_and_the_mix_covers_the_law():
+    """Runs the properties this session has not run yet, then checks that each reached its
+    assertion in most examples and bit (changed the outcome) in some, and the mix over all of them;
+    the table is printed at the end of the run."""
+    for prop in PROPERTIES:
+        if prop.name not in TALLY:
+            property_test(prop)()
+    below = {n: f"{t.share:.0%}" for n, t in TALLY.items() if t.share < MOST}
+    assert not below, f"properties reaching their assertion in less than half of their examples: {below}"
+    toothless = [p.name for p in PROPERTIES if p.bites and TALLY[p.name].events[BITES] < scaled(FLOOR_BITES)]
+    assert not toothless, f"properties whose change never moved the outcome: {toothless}"
+    total = sum((t.events for t in TALLY.values()), Counter())
+    wanted = {f"outcome: {o}": FLOOR_OUTCOME for o in ("returnable", "not_returnable", "out_of_scope", "undetermined")}
+    wanted |= {f"{name}: {v}": FLOOR_READING for name, values in READING_VALUES.items() for v in values}
+    wanted |= {_law(e.start): FLOOR_LAW for e in BOOK.epochs}
+    short = {k: total[k] for k, floor in wanted.items() if total[k] < scaled(floor)}
+    assert not short, f"too few examples of {short} (floors per 300 examples: {wanted})"
 
 
-@SETTINGS
-@given(scenarios(), readings)
-def test_a_valid_confirmation_never_helps_the_consumer(data, r):
-    without = changed(data, "listing", consumer_confirmed=False)
-    confirmed = changed(
-        data,
-        "listing",
-        consumer_confirmed=True,
-        confirmation_in_checkout_flow=True,
-        confirmation_preselected=False,
-        marking_prominent=True,
-    )
-    if outcome(without, r) == "not_returnable":
-        assert outcome(confirmed, r) == "not_returnable"
+def _law(start) -> str:
+    return f"law: from {start}" if start else "law: before any seven-day rule"
 
 
-@SETTINGS
-@given(scenarios(), readings, st.sampled_from(["covers", "days", "shipping"]))
-def test_a_sellers_promise_never_hurts_the_consumer(data, r, kind):
-    promise = {
-        "covers": {"covers_excluded_goods": True},
-        "days": {"return_days": 30},
-        "shipping": {"free_return_shipping": True},
-    }[kind]
-    if outcome(data, r) == "returnable":
-        assert outcome(changed(data, "promise", **promise), r) == "returnable"
-
-
-@SETTINGS
-@given(scenarios(), readings, st.dates(dt.date(2010, 1, 1), dt.date(2026, 6, 30)))
-def test_every_applied_rule_cites_a_provision_in_force_on_the_as_of_date(data, r, as_of):
-    ev = evaluate(BOOK, parse_scenario(data, today=dt.date(2030, 1, 1)), readings=r, as_of=as_of)
-    for i, step in enumerate(ev.epoch.steps):
-        if ev.applies(i):
-            assert step.rule.in_force(as_of)
-            assert citations_in_force(step.rule, as_of), step.rule.id
-
-
-@SETTINGS
-@given(scenarios(), readings)
-def test_evaluation_is_deterministic(data, r):
-    s = parse_scenario(data, today=dt.date(2030, 1, 1))
-    first = evaluate(BOOK, s, readings=r).decision().model_dump_json()
-    assert evaluate(BOOK, s, readings=r).decision().model_dump_json() == first
-
-
-@SETTINGS
-@given(scenarios(), readings, st.lists(st.booleans(), min_size=80, max_size=80))
-def test_knowing_more_never_turns_a_decided_outcome_into_undetermined(data, r, mask):
-    partial = forget(data, mask)
-    partial["purchase"]["date"] = data["purchase"]["date"]  # keep dates consistent with validation
-    before = outcome(partial, r)
-    if before != "undetermined":
-        assert outcome(data, r) != "undetermined"
-
-
-@SETTINGS
-@given(scenarios(), readings, st.lists(st.booleans(), min_size=80, max_size=80))
-def test_without_a_dispute_knowing_more_never_changes_a_decided_outcome(data, r, mask):
-    """Three-valued evaluation is monotone: a decided outcome survives every completion of the
-    facts no presumption can fill. (A presumption stands in for an unknown fact — e.g. the goods'
-    condition, which a seller who does not allege damage leaves out of issue — so learning that
-    fact may change the outcome; those facts stay known here.)"""
-    # no dispute: nothing alleged, and no list of grounds (which would put the rest out of issue)
-    data = changed(data, "dispute", seller_alleges_not_intact=False, seller_grounds=None, consumer_claims=None)
-    partial = forget(data, mask)
-    partial["dispute"]["seller_alleges_not_intact"] = False
-    partial["purchase"]["date"] = data["purchase"]["date"]
-    for path in PRESUMABLE:
-        section, name = path.split(".")
-        partial[section][name] = data[section][name]
-    before = outcome(partial, r)
-    if before != "undetermined":
-        assert outcome(data, r) == before
+def coverage_table() -> list[str]:
+    """One line per property run in this session: examples, share reaching the assertion, bites."""
+    lines = [f"{'property':<58} {'examples':>8} {'reached':>8} {'bites':>6}"]
+    for name, t in TALLY.items():
+        lines.append(f"{name:<58} {t.examples:>8} {t.share:>8.0%} {t.events[BITES]:>6}")
+    return lines

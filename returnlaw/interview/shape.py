@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from ..conditions import condition_nodes
 from ..facts import FACTS
 from ..rulebook import Presume, RuleBook
 from ..scenario import Scenario
@@ -72,17 +73,6 @@ def shape_of(book: RuleBook) -> Shape:
     return shape
 
 
-def _nodes(data: object) -> Iterator[Mapping[str, Any]]:
-    """Every sub-condition of a rule's ``when`` as written."""
-    if not isinstance(data, Mapping):
-        return
-    yield data
-    for key in ("all", "any"):
-        for child in data.get(key, ()):
-            yield from _nodes(child)
-    yield from _nodes(data.get("not"))
-
-
 def _build_shape(book: RuleBook) -> Shape:
     compared: dict[str, set[str]] = {}
     thresholds: dict[str, set[Any]] = {}
@@ -99,7 +89,7 @@ def _build_shape(book: RuleBook) -> Shape:
         (by_presumptions if rule.group == "presumptions" else by_others).update(rule.condition.facts)
         if isinstance(rule.effect, Presume):
             presumable.update(path for path, _ in rule.effect.facts)
-        for node in _nodes(rule.when_data):
+        for node in condition_nodes(rule.when_data):
             _read_node(node, compared, thresholds, literals, periods, reading_bounds)
             if FACTS.get(node.get("fact", ""), None) is not None and FACTS[node["fact"]].kind == "enum":
                 sets.setdefault(node["fact"], set()).update(_value_sets(node))

@@ -1,0 +1,116 @@
+"""The fast reader (``returnlaw.fastread``) and the careful reader (``load_data`` +
+``parse_scenario``) accept and refuse the same inputs, with the same scenario or the same message.
+
+Inputs are valid scenarios (from the differential genome) written as JSON and then damaged the
+ways the careful reader is there for: a key given twice (in an object at any depth, with spaces
+before the colon), an unknown field, a wrong type (``true`` for a number, ``1.0`` for a whole
+number, a number for text), a huge integer, deep nesting, a date that does not exist, a date in
+the future, ``NaN``, a byte order mark, a string holding ``":``, YAML. ``RETURNLAW_FASTREAD_EXAMPLES``
+sets the number of examples (default 1,500).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from returnlaw.fastread import fast_data, read_scenario
+from returnlaw.inputs import InputError, load_data, parse_scenario
+from tests.test_differential import GENOME, TODAY, from_genome
+
+EXAMPLES = int(os.environ.get("RETURNLAW_FASTREAD_EXAMPLES", "1500"))
+
+
+def careful(raw: str | bytes) -> tuple[str, Any]:
+    try:
+        return "ok", parse_scenario(load_data(raw), today=TODAY)
+    except InputError as err:
+        return "error", str(err)
+
+
+def fast(raw: str | bytes) -> tuple[str, Any]:
+    try:
+        return "ok", read_scenario(raw, today=TODAY)
+    except InputError as err:
+        return "error", str(err)
+
+
+def as_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, default=str, ensure_ascii=False)
+
+
+def damage(text: str, data: dict[str, Any], how: int, where: int) -> str | bytes:
+    sections = [k for k, v in data.items() if isinstance(v, dict) and v]
+    section = sections[where % len(sections)]
+    field = sorted(data[section])[where % len(data[section])]
+    body = dict(data[section])
+    if how == 0:  # a key given twice, inside a section
+        inner = as_json(body)[:-1] + f', "{field}" : {json.dumps(body[field], default=str)}}}'
+        return text.replace(as_json(body), inner, 1) if as_json(body) in text else text[:-1] + f', "{section}": {{}}}}'
+    if how == 1:  # a section given twice at the top
+        return text[:-1] + f', "{section}": {as_json(body)}}}'
+    if how == 2:  # an unknown field
+        return as_json({**data, section: {**body, field + "_x": 1}})
+    if how == 3:  # a wrong type: true, 1.0, a number for text, a list
+        wrong = [True, 1.0, 7, [1], "7", None, 1e300][where % 7]
+        return as_json({**data, section: {**body, field: wrong}})
+    if how == 4:  # a huge integer
+        return as_json({**data, section: {**body, field: 10 ** (19 + where % 30)}})
+    if how == 5:  # nesting
+        nested: Any = 1
+        for _ in range(15 + where % 10):
+            nested = {"a": nested}
+        return as_json({**data, section: {**body, field: nested}})
+    if how == 6:  # a date that does not exist, or one in the future
+        bad = ["2023-02-29", "2024-13-01", "2031-01-01", "2024-02-29", "2029-12-31T23:59:00"][where % 5]
+        return as_json({**data, "purchase": {**data["purchase"], "date": bad}})
+    if how == 7:  # a string that holds '":' (counts as a key end but is not one)
+        if where % 2:
+            return as_json({**data, "id_note": 'a":b'})
+        return as_json({**data, section: {**body, field: 'x": 1'}})
+    if how == 8:  # NaN, Infinity, a byte order mark, YAML
+        odd = [text.replace("}", ', "x": NaN}', 1), "\ufeff" + text, text.encode("utf-8-sig"), "purchase: {}"]
+        return odd[where % 4]
+    return text.encode()
+
+
+@settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(GENOME, st.integers(0, 9), st.integers(0, 1000))
+def test_both_readers_accept_and_refuse_the_same_inputs_alike(genome, how, where):
+    data, _ = from_genome(genome)
+    text = as_json(data)
+    raw = damage(text, json.loads(text), how, where)
+    assert fast(raw) == careful(raw), raw
+
+
+def test_the_fast_reader_itself_reads_ordinary_scenarios():
+    """Not everything falls back: a plain scenario, with or without spaces, is read by orjson."""
+    data, _ = from_genome(bytes(300))
+    text = as_json(data)
+    assert fast_data(text) is not None and fast_data(text.encode()) is not None
+    assert fast_data(json.dumps(json.loads(text), indent=2)) is not None
+
+
+def test_what_the_fast_reader_leaves_to_the_careful_one():
+    assert fast_data('{"item": {"custom_made": true}, "item": {}}') is None  # a key given twice
+    assert fast_data('{"item": {"custom_made": true, "custom_made" :false}}') is None
+    assert fast_data('{"a": 123456789012345678901234}') is None  # orjson would make it a float
+    assert fast_data('{"a": NaN}') is None
+    assert fast_data("purchase: {date: 2024-01-01}") is None  # YAML
+    deep: Any = 1
+    for _ in range(25):
+        deep = [deep]
+    assert fast_data(json.dumps({"a": deep})) is None
+    assert fast_data('{"a": "x\\":"}') is None  # a string holding '":': the careful reader decides
+
+
+def test_a_date_in_the_future_is_refused_alike():
+    data, _ = from_genome(bytes(300))
+    data["purchase"]["date"] = TODAY + dt.timedelta(days=30)
+    raw = as_json(data)
+    assert fast(raw)[0] == "error" and fast(raw) == careful(raw)
