@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .conditions import condition_nodes
 from .facts import FACTS
 from .scenario import ConsumerClaim, SellerGround
 from .tables import SEVEN_DAY_RIGHT
@@ -30,6 +31,7 @@ SECTIONS = {
     "seller_grounds": ("dispute.seller_grounds", tuple(g.value for g in SellerGround)),
     "consumer_claims": ("dispute.consumer_claims", tuple(c.value for c in ConsumerClaim)),
 }
+SECTIONS_BY_FACT = {listed: section for section, (listed, _) in SECTIONS.items()}
 
 
 class GroundsError(ValueError):
@@ -153,4 +155,22 @@ def ground_specs(table: GroundsTable, rules: Mapping[str, Any]) -> list[dict[str
     return specs
 
 
-__all__ = ["GROUNDS_FILE", "Ground", "GroundsError", "GroundsTable", "ground_specs", "load_grounds"]
+def raised_ground(when_data: object) -> tuple[str, str] | None:
+    """(the list fact, the ground or claim) a rule of the table turns on, read from its condition
+    as written; None for a rule the table did not generate."""
+    for node in condition_nodes(when_data):
+        if "contains" in node and node.get("fact") in SECTIONS_BY_FACT:
+            return str(node["fact"]), str(node["contains"])
+    return None
+
+
+__all__ = [
+    "GROUNDS_FILE",
+    "Ground",
+    "GroundsError",
+    "GroundsTable",
+    "ground_specs",
+    "grounds_from",
+    "load_grounds",
+    "raised_ground",
+]

@@ -62,7 +62,7 @@ def test_the_markdown_report_holds_what_a_mediation_proposal_holds():
     # is established (CPL Art. 24): each party's duty with the facts it depends on
     # the consumer claimed nothing beyond the return (#12): no promise of free return shipping and
     # no established defect are in issue, so the consumer pays the return shipping outright
-    assert "消费者承担退回商品的运费。" in text and "经营者是否承诺包退货运费：否" in text
+    assert "消费者承担退回商品的运费。" in text and "消费者未提出其他主张，均不在争议之中" in text
     # deadlines with dates and days remaining (today is 2024-01-20)
     assert "|退款期限（收到退回商品之日起七日）|2024年1月22日|尚余2日|" in text
     assert "|发出退货通知的最后一日|2024年1月19日|已遵守|" in text

@@ -28,6 +28,8 @@ pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt
 # What the mediator types; any other question is answered from the down jacket's facts.
 TYPED = {
     "delivery.signed_at": "1月12日 18:30",  # a Chinese date without a year: the purchase's year
+    # the seller's grounds by their labels; time and abuse raised, so they are in issue (#12)
+    "dispute.seller_grounds": "商品不完好、超过七日、滥用退货权利",
     "conduct.abuse_established": "不知道",
     "condition.quality_function_preserved": "争议",
     "dispute.seller_evidence": "2",
@@ -41,7 +43,9 @@ def typed_answer(fact: str) -> str:
     value = FACTS[fact].get(read_scenario_file(EXAMPLES / "downjacket.yaml"))
     if value is None:  # the example does not say: the mediator does not know either
         return "不知道"
-    labels = choice_labels(WORDING, fact) if WORDING.facts[fact].kind in ("yes_no", "choice") else {}
+    labels = choice_labels(WORDING, fact) if WORDING.facts[fact].kind in ("yes_no", "choice", "choices") else {}
+    if isinstance(value, tuple):  # several choices: their labels, as a mediator types them
+        return "、".join(labels[str(v)].zh for v in value) or "无"
     key = str(value).lower() if isinstance(value, bool) else str(value)
     return labels[key].zh if key in labels else str(value)
 
