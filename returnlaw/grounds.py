@@ -10,6 +10,11 @@ reader see plain conditions and presumptions:
 - ``issue-<ground>-out-of-issue-<rule>``: a pure exception to each rule of ``out_of_issue``, with
   the same condition and, in addition, "some fact the rule reads is unknown" (``known: false``), so
   that a rule whose facts are stated decides as usual.
+- ``issue-not-produced-<rule>``: a pure exception to each rule of ``not_produced``, a rule that
+  applies only on a piece of evidence a party must produce (an inspection record on arrival, a
+  condition verified at pickup). In a dispute (either list stated) under ``as_raised``, while the
+  facts stating that evidence are unknown, the evidence is not in the record and the rule does not
+  apply; once they are stated it decides as usual.
 """
 
 from __future__ import annotations
@@ -51,11 +56,22 @@ class Ground(_Strict):
     out_of_issue: tuple[str, ...] = ()
 
 
+class Evidence(_Strict):
+    """A rule that applies only on evidence ``party`` must produce, stated by ``facts``."""
+
+    party: Literal["seller", "consumer"]
+    facts: tuple[str, ...] = Field(min_length=1)
+    why_zh: str = Field(min_length=1)
+    why_en: str = Field(min_length=1)
+
+
 class GroundsTable(_Strict):
     basis: tuple[str, ...] = Field(min_length=1)
     consumer_basis: tuple[str, ...] = Field(min_length=1)
+    evidence_basis: tuple[str, ...] = ()
     seller_grounds: dict[str, Ground]
     consumer_claims: dict[str, Ground]
+    not_produced: dict[str, Evidence] = {}
 
 
 def load_grounds(folder: Path, read_yaml: Any, provisions: Mapping[str, object]) -> GroundsTable | None:
@@ -74,7 +90,11 @@ def grounds_from(data: Any, provisions: Mapping[str, object]) -> GroundsTable:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise GroundsError(f"{where}: {first['msg']}") from None
-    for where, refs in (("basis", table.basis), ("consumer_basis", table.consumer_basis)):
+    for where, refs in (
+        ("basis", table.basis),
+        ("consumer_basis", table.consumer_basis),
+        ("evidence_basis", table.evidence_basis),
+    ):
         _check_cites(where, refs, provisions)
     for section, (_, values) in SECTIONS.items():
         entries: dict[str, Ground] = getattr(table, section)
@@ -152,7 +172,48 @@ def ground_specs(table: GroundsTable, rules: Mapping[str, Any]) -> list[dict[str
                         ),
                     }
                 )
+    return specs + _not_produced_specs(table, rules)
+
+
+def _not_produced_specs(table: GroundsTable, rules: Mapping[str, Any]) -> list[dict[str, Any]]:
+    specs = []
+    in_dispute = {"any": [{"fact": listed, "known": True} for listed, _ in SECTIONS.values()]}
+    for target, entry in table.not_produced.items():
+        rule = rules.get(target)
+        if rule is None:
+            raise GroundsError(f"not_produced.{target}: no rule {target!r}")
+        stray = [path for path in entry.facts if path not in rule.condition.facts]
+        if stray:
+            raise GroundsError(f"not_produced.{target}.facts: {target} does not read {stray}")
+        specs.append(
+            {
+                "id": f"issue-not-produced-{target}",
+                "cite": list(table.evidence_basis),
+                "title_zh": entry.why_zh,
+                "title_en": entry.why_en,
+                "in_force": {"from": max(SEVEN_DAY_RIGHT, rule.in_force_from), "to": rule.in_force_to},
+                "exception_to": [target],
+                "when": {
+                    "all": [
+                        {"reading": "issues", "eq": "as_raised"},
+                        in_dispute,
+                        {"any": [{"fact": path, "known": False} for path in entry.facts]},
+                    ]
+                },
+                "note_en": (
+                    f"Not in the record: a dispute is stated and the {entry.party}'s evidence {target} rests on "
+                    "is not; once it is stated the rule decides (rules/grounds.yaml, not_produced)."
+                ),
+            }
+        )
     return specs
+
+
+def not_produced_facts(when_data: object) -> tuple[str, ...]:
+    """The evidence a rule of ``not_produced`` found missing, read from its condition as written."""
+    found = [n["fact"] for n in condition_nodes(when_data) if n.get("known") is False and "fact" in n]
+    listed = {listed for listed, _ in SECTIONS.values()}
+    return tuple(str(f) for f in found if f not in listed)
 
 
 def raised_ground(when_data: object) -> tuple[str, str] | None:
@@ -172,5 +233,6 @@ __all__ = [
     "ground_specs",
     "grounds_from",
     "load_grounds",
+    "not_produced_facts",
     "raised_ground",
 ]

@@ -184,8 +184,11 @@ class Renderer:
 
     def settled(self, doc: Doc, s: Summary, citer: Citer) -> None:
         """What the goods' category settles, and what nobody raised: a paragraph each."""
-        if s.not_raised is not None and s.burden is None:  # else in the burden's paragraph
+        if (s.not_raised is not None or s.not_produced) and s.burden is None:  # else in the burden's paragraph
             doc.gap().add(self._t("burden"), style="bold cyan")
+        for line in s.not_produced:  # evidence not in the record
+            doc.add(self._end(line.text.rstrip("。") + self._paren(citer.cites(line.refs))), hanging="  ")
+        if s.not_raised is not None and s.burden is None:
             doc.add(self._end(not_raised_text(s.not_raised, citer, self.lang)), hanging="  ")
         if s.by_category is not None:
             doc.gap().add(self._t("by_category"), style="bold cyan")

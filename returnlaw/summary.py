@@ -125,6 +125,7 @@ class Summary:
     burden: Burden | None = None
     by_category: Settled | None = None
     not_raised: NotRaised | None = None
+    not_produced: list[Line] = field(default_factory=list)  # rules out of issue: evidence not in the record
     open_questions: list[str] = field(default_factory=list)
     deadlines: list[DeadlineLine] = field(default_factory=list)
     duties: list[Duty] = field(default_factory=list)  # owed whatever the facts still unknown
@@ -226,6 +227,7 @@ def summarise(
     summary.burden = _burden(decision, book, words, burden_rules)
     summary.by_category = _by_category(decision, text)
     summary.not_raised = _not_raised(decision, book, words, scenario)
+    summary.not_produced = _not_produced(decision, book, text)
     if outcome == UNDETERMINED:
         facts = list(open_facts) if open_facts is not None else list(decision.questions)
         # A holiday arrangement not in the data first: when it is there, it is what decides.
@@ -426,6 +428,16 @@ def not_raised_text(n: NotRaised, citer: Any, lang: str) -> str:
         return "；".join(parts) + "，" + rule
     text = "; ".join(parts) + "; " + rule
     return text[0].upper() + text[1:]
+
+
+def _not_produced(decision: Decision, book: RuleBook, text) -> list[Line]:
+    """The rules taken out of issue because the evidence they rest on is not in the record."""
+    lines = []
+    for p in decision.presumptions:
+        rule = book.rules.get(p.rule)
+        if p.kind == "out_of_issue" and rule is not None and raised_ground(rule.when_data) is None:
+            lines.append(Line(text(rule.title_zh, rule.title_en), tuple(p.basis), rule.id))
+    return lines
 
 
 def _burden(decision: Decision, book: RuleBook, words: Words, deciding: list[Reason]) -> Burden | None:

@@ -131,7 +131,13 @@ def test_the_decision_lists_each_derivation_and_presumption_with_its_kind_and_ba
     assert ("item.perishable", "derived") in kinds and ("item.custom_made", "not_in_issue") in kinds
     late = [p for p in decision.presumptions if p.kind == "out_of_issue"]
     # the notice date is unknown, and nobody said it was late or that a longer period was promised
-    assert sorted(p.out_of_issue for p in late) == ["cpl-16-2-longer-promised-period", "cpl-25-1-late-notice"]
+    # and evidence nobody produced is not in the record (not_produced)
+    assert sorted(p.out_of_issue for p in late) == [
+        "burden-seller-inspection-record",
+        "cpl-16-2-longer-promised-period",
+        "cpl-25-1-late-notice",
+        "return-leg-risk-after-verified-pickup",
+    ]
     custom = next(p for p in decision.presumptions if p.fact == "item.custom_made")
     assert custom.basis[:2] == ["cpl 25(1)(1)", "civpro 67(1)"] and "civpro_interp 91(1)(2)" in custom.basis
     strict = evaluate(BOOK, scenario, readings=Readings(issues="strict")).decision()
