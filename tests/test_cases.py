@@ -324,7 +324,9 @@ def test_a_fact_that_only_opens_questions_is_no_flip():
     assert "return.notice_sent_at" not in {f.fact for f in flips}
     assert {f.outcome for f in flips if not f.fact.startswith("reading ")} == {"out_of_scope"}
     # the other reading of the issues decides it as the court did: only the timing was raised
-    assert {(f.fact, f.outcome) for f in flips if f.fact.startswith("reading ")} == {("reading issues", "not_returnable")}
+    assert {(f.fact, f.outcome) for f in flips if f.fact.startswith("reading ")} == {
+        ("reading issues", "not_returnable")
+    }
 
 
 def test_a_timely_notice_decides_where_timing_was_the_only_ground():
@@ -366,7 +368,10 @@ def _good_case() -> dict:
         (lambda d: d.update(judgement_call="yes"), "judgement_call"),
         (lambda d: d["timing"]["notice_within"].update(hours=200), "timing.notice_within"),
         (lambda d: d.update(implied=[{"facts": ["buyer.purpos"], "because": "x"}]), "did you mean buyer.purpose"),
-        (lambda d: d.update(implied=[{"facts": ["dispute.consumer_evidence"], "because": "x"}]), "unknown in the scenario"),
+        (
+            lambda d: d.update(implied=[{"facts": ["dispute.consumer_evidence"], "because": "x"}]),
+            "unknown in the scenario",
+        ),
         (lambda d: d["sources"][0].update(grade="D"), "sources.0.grade"),
         (lambda d: d.pop("expected"), "expected: missing"),
         (lambda d: d.update(colour="red"), "colour: unknown field"),
