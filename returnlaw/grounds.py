@@ -65,6 +65,16 @@ class Evidence(_Strict):
     why_en: str = Field(min_length=1)
 
 
+class Joint(_Strict):
+    """Facts two or more of the seller's grounds turn on: not in issue only where none is raised."""
+
+    grounds: tuple[str, ...] = Field(min_length=2)
+    provision: str
+    why_zh: str = Field(min_length=1)
+    why_en: str = Field(min_length=1)
+    absent: dict[str, bool | str] = Field(min_length=1)
+
+
 class GroundsTable(_Strict):
     basis: tuple[str, ...] = Field(min_length=1)
     consumer_basis: tuple[str, ...] = Field(min_length=1)
@@ -72,6 +82,7 @@ class GroundsTable(_Strict):
     seller_grounds: dict[str, Ground]
     consumer_claims: dict[str, Ground]
     not_produced: dict[str, Evidence] = {}
+    jointly: tuple[Joint, ...] = ()
 
 
 def load_grounds(folder: Path, read_yaml: Any, provisions: Mapping[str, object]) -> GroundsTable | None:
@@ -105,6 +116,11 @@ def grounds_from(data: Any, provisions: Mapping[str, object]) -> GroundsTable:
             )
         for name, ground in entries.items():
             _check_ground(f"{section}.{name}", ground, provisions)
+    for i, joint in enumerate(table.jointly):
+        unknown = [g for g in joint.grounds if g not in table.seller_grounds]
+        if unknown:
+            raise GroundsError(f"jointly.{i}.grounds: {unknown} are not seller grounds")
+        _check_ground(f"jointly.{i}", Ground(party="seller", **joint.model_dump(exclude={"grounds"})), provisions)
     return table
 
 
@@ -172,7 +188,28 @@ def ground_specs(table: GroundsTable, rules: Mapping[str, Any]) -> list[dict[str
                         ),
                     }
                 )
-    return specs + _not_produced_specs(table, rules)
+    return specs + _joint_specs(table) + _not_produced_specs(table, rules)
+
+
+def _joint_specs(table: GroundsTable) -> list[dict[str, Any]]:
+    listed = SECTIONS["seller_grounds"][0]
+    specs = []
+    for joint in table.jointly:
+        cite = [joint.provision, *(ref for ref in table.basis if ref != joint.provision)]
+        none_raised = [{"not": {"fact": listed, "contains": g}} for g in joint.grounds]
+        specs.append(
+            {
+                "id": f"issue-{'-and-'.join(g.replace('_', '-') for g in joint.grounds)}-not-raised",
+                "cite": cite,
+                "title_zh": joint.why_zh,
+                "title_en": joint.why_en,
+                "in_force": {"from": SEVEN_DAY_RIGHT},
+                "when": {"all": [{"reading": "issues", "eq": "as_raised"}, *none_raised]},
+                "then": {"presume": dict(joint.absent)},
+                "note_en": f"Not in issue: seller_grounds is stated and holds none of {', '.join(joint.grounds)}.",
+            }
+        )
+    return specs
 
 
 def _not_produced_specs(table: GroundsTable, rules: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from ..api import default_rulebook
 from ..conditions import UNKNOWN
 from ..evaluator import UNDETERMINED, Evaluation, evaluate
 from ..facts import FACTS
+from ..grounds import GROUNDS_FILE, not_produced_facts, raised_ground
 from ..inputs import parse_scenario
 from ..periods import CalendarCoverageError
 from ..questions import Wording, default_wording
@@ -58,12 +59,25 @@ def _evaluations(ctx: Ctx, scenario: Scenario) -> list[Evaluation]:
 
 
 def _rebuttable(ev: Evaluation) -> bool:
-    """Whether a burden-of-proof presumption filled a fact. A fact the goods' category settles
-    cannot be otherwise, and one nobody put in issue is not asked (rules/grounds.yaml)."""
+    """Whether a burden-of-proof presumption filled a fact, or evidence nobody produced took a
+    rule out of issue: a party may still produce it. A fact the goods' category settles cannot be
+    otherwise, and one nobody put in issue is not asked (rules/grounds.yaml)."""
     return any(
         isinstance(effect := ev.book.rules[rule].effect, Presume) and effect.kind == "presumed"
         for _, _, rule in ev.presumed
-    )
+    ) or bool(_unproduced(ev))
+
+
+def _unproduced(ev: Evaluation) -> set[str]:
+    """The evidence facts whose absence took a rule out of issue (rules/grounds.yaml, not_produced)."""
+    missing: set[str] = set()
+    for i, step in enumerate(ev.epoch.steps):
+        rule = step.rule
+        if rule.file != GROUNDS_FILE or rule.effect is not None or raised_ground(rule.when_data) is not None:
+            continue
+        if ev.applies(i) is True:
+            missing.update(p for p in not_produced_facts(rule.when_data) if FACTS[p].get(ev.scenario) is None)
+    return missing
 
 
 def _open_facts(ctx: Ctx, scenario: Scenario, evaluations: Sequence[Evaluation]) -> dict[str, int]:
@@ -76,6 +90,8 @@ def _open_facts(ctx: Ctx, scenario: Scenario, evaluations: Sequence[Evaluation])
             if step.rule.group != "effects" and ev.applies(i) is None:
                 for path in step.rule.condition.facts:
                     readers.setdefault(path, set()).add(step.rule.id)
+        for path in _unproduced(ev):  # evidence a party may still produce
+            readers.setdefault(path, set()).add("not_produced")
     if scenario.purchase.date is None and ctx.as_of is None:
         # It picks the version of the law, so in effect every undecided rule reads it.
         readers[LAW_DATE] = set().union(*readers.values())
