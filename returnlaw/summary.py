@@ -94,10 +94,9 @@ class Burden:
 
 @dataclass(frozen=True)
 class Settled:
-    """Facts taken without proof, in one paragraph: those the goods' category settles
-    (rules/categories.yaml), or the grounds and claims nobody raised (rules/grounds.yaml)."""
+    """What the goods' category settles (rules/categories.yaml), in one paragraph."""
 
-    items: tuple[str, ...]  # what the category settles, each in its rule's words; or the grounds' labels
+    items: tuple[str, ...]  # each in its rule's words
     refs: tuple[str, ...]  # the provisions they rest on, each once
 
 

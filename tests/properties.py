@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from returnlaw.api import default_rulebook
+from returnlaw.category_facts import settled_by_category
 from returnlaw.decision import citations_in_force, decision_json
 from returnlaw.evaluator import evaluate, outcome_of
 from returnlaw.facts import FACTS
@@ -214,6 +215,9 @@ def _build_exclusion(raw: bytes) -> Any:
     c = Bytes(raw[:CHOICES])
     data, r = perturbed(c, raw[CHOICES:], focus=("promise.covers_excluded_goods",), share=0.3)
     section, fact = c.choice(EXCLUDING)
+    if f"{section}.{fact}" in settled_by_category().get(data["item"].get("category"), {}):
+        # the goods' category settles it otherwise (a sofa is never perishable): goods it does not
+        data = changed(data, "item", category="other")
     return parse(data), parse(changed(data, section, **{fact: True})), r, f"{section}.{fact}=True"
 
 

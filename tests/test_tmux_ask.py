@@ -145,7 +145,8 @@ def test_a_whole_interview_in_chinese_in_a_terminal(terminal):
     # "不知道" did not end the interview: the dispute's evidence was asked after it
     assert "dispute.seller_evidence" in answered, answered
     assert answered.index("conduct.abuse_established") < answered.index("dispute.seller_evidence")
-    assert "记为争议：经营者主张商品不完好，消费者不认可。" in flowing
+    # the seller's grounds already say it disputes the condition (#12): only the evidence is asked
+    assert "condition.quality_function_preserved" not in answered, answered
     assert "结论仍取决于答为“不知道”的事实" in flowing
     assert "一、是否已经认定消费者滥用无理由退货权利" in flowing
     assert "结论：尚不能确定，取决于以下事实：" in flowing
@@ -153,6 +154,6 @@ def test_a_whole_interview_in_chinese_in_a_terminal(terminal):
     saved = yaml.safe_load((folder / "saved.yaml").read_text(encoding="utf-8"))
     assert str(saved["delivery"]["signed_at"]) in ("2024-01-12T18:30:00", "2024-01-12 18:30:00")  # 1月12日, in 2024
     assert saved["conduct"] == {"abuse_established": None}  # kept as unknown
-    assert saved["dispute"]["seller_alleges_not_intact"] is True
+    assert "not_intact" in saved["dispute"]["seller_grounds"]  # the allegation, as one of the grounds
     assert saved["dispute"]["seller_evidence"] == "insufficient"  # typed as a number: 2
     assert "hours_held" not in saved["dispute"]  # the seller's evidence settled it: not asked
