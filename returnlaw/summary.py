@@ -170,7 +170,7 @@ class Words:
             return entry.choices[str(value)](self.lang)
         if entry is not None and entry.choices and isinstance(value, tuple):  # a set of choices
             picked = [entry.choices[str(v)](self.lang) for v in value if str(v) in entry.choices]
-            return ("、" if self.lang == "zh" else ", ").join(picked) or t("no", self.lang)
+            return ("、" if self.lang == "zh" else ", ").join(picked) or t("none_chosen", self.lang)
         if entry is not None and entry.unit is not None:
             if entry.unit.zh == "元":
                 return money(Decimal(str(value)), self.lang)
