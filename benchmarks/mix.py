@@ -126,9 +126,21 @@ _USUALLY_TRUE = {
 }
 
 
+def _fit_category(data: dict[str, Any]) -> dict[str, Any]:
+    """A fact the goods' category settles takes the category's value (a platform's data would
+    not say a sofa is perishable; the scenario refuses it: rules/categories.yaml, settles)."""
+    from returnlaw.category_facts import settled_by_category
+
+    item = data.get("item", {})
+    for fact, value in settled_by_category().get(item.get("category"), {}).items():
+        if item.get(fact.split(".", 1)[1]) is not None:
+            item[fact.split(".", 1)[1]] = value
+    return data
+
+
 def partial(rng: random.Random) -> dict[str, Any]:
     """A complete scenario with about a third of its facts unknown (the purchase date kept)."""
-    data = complete(rng)
+    data = _fit_category(complete(rng))
     for section, body in data.items():
         if isinstance(body, dict):
             for key in list(body):
@@ -154,7 +166,7 @@ def scenarios(count: int, seed: int) -> list[dict[str, Any]]:
         elif roll < SHARE_LAW + SHARE_PARTIAL:
             out.append(partial(rng))
         else:
-            out.append(complete(rng))
+            out.append(_fit_category(complete(rng)))
     return out
 
 

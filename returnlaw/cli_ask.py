@@ -348,6 +348,9 @@ class _View:
             return self.wording.yes_no["yes" if step.answer else "no"](self.lang)
         if entry.kind == "choice":
             return entry.choices[str(step.answer)](self.lang)
+        if entry.kind == "choices":  # a set of choices; none is said as the wording's "none"
+            picked = [entry.choices[str(v)](self.lang) for v in step.answer]  # type: ignore[union-attr]
+            return ("、" if self.lang == "zh" else ", ").join(picked) or self.ui("none")
         return str(step.answer)
 
 

@@ -27,7 +27,7 @@ Tri = bool | None
 Fn = Callable[[Scenario, Mapping[str, object], Readings], Tri]
 UNKNOWN = object()  # the value of a legal variable that the known facts do not settle
 
-_FACT_OPS = ("is", "eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "contains")
+_FACT_OPS = ("is", "eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "contains", "known")
 _ORDER_OPS = {"lt", "le", "gt", "ge"}
 
 
@@ -233,6 +233,8 @@ def _build_fact(data: dict, ctx: Context, where: str) -> Compiled:
     op, raw = _one_op(data, "fact", _FACT_OPS, where)
     at = f"{where}.{op}"
     get = spec.get
+    if op == "known":
+        return _known(spec, raw, at)
     if (op == "contains") != (spec.kind == "set"):
         raise ConditionError(
             at, f"'contains' is for a set fact and a set fact takes only 'contains'; {spec.path} is {spec.kind}"
@@ -261,6 +263,20 @@ def _build_fact(data: dict, ctx: Context, where: str) -> Compiled:
     allowed = values if inside else domain - values
     constraints = ((spec.path, allowed),) if spec.kind in ("enum", "bool") else ()
     return Compiled(member, frozenset({spec.path}), frozenset(), constraints, ("fact", get, values, inside))
+
+
+def _known(spec: FactSpec, raw: Any, where: str) -> Compiled:
+    """``{fact: f, known: true}``: whether the fact is stated (or filled by a presumption): never
+    unknown itself. The issues table uses it to take a rule out of issue only while the facts it
+    turns on are unknown, so a stated fact always decides."""
+    if not isinstance(raw, bool):
+        raise ConditionError(where, f"'known' takes true/false; got {raw!r}")
+    get = spec.get
+
+    def known(s: Scenario, v: Mapping[str, object], r: Readings) -> Tri:
+        return (get(s) is not None) is raw
+
+    return Compiled(known, frozenset({spec.path}))
 
 
 def _contains(spec: FactSpec, raw: Any, where: str) -> Compiled:

@@ -16,9 +16,10 @@ from .calendar_pending import calendar_pending
 from .conditions import UNKNOWN, Tri
 from .evaluator import Evaluation, and_not
 from .facts import FACTS
+from .grounds import GROUNDS_FILE
 from .periods import period_span, within_period
 from .readings import READING_NAMES, Readings
-from .rulebook import Citation, Deadline, Note, Obligation, Rule, RuleBook, SetVariable, Warning
+from .rulebook import Citation, Deadline, Note, Obligation, Presume, Rule, RuleBook, SetVariable, Warning
 from .scenario import day_of
 
 SCHEMA_VERSION = "2.0"
@@ -109,9 +110,17 @@ class RemarkOut(_Out):
 
 
 class Presumption(_Out):
-    fact: str
-    value: str | bool
+    """A fact the scenario did not state, filled by a rule (``fact``, ``value``); or, with
+    ``kind: out_of_issue``, a rule taken out of issue while its facts are unknown (``out_of_issue``)."""
+
+    fact: str | None
+    value: str | bool | None
     rule: str
+    kind: Literal["derived", "not_in_issue", "presumed", "out_of_issue"]
+    out_of_issue: str | None  # the rule taken out of issue (kind out_of_issue only)
+    basis: list[str]  # the provisions of ``rule`` in force on the as-of date
+    zh: str  # why, in the rule's words
+    en: str
 
 
 class CalendarPendingOut(_Out):
@@ -236,9 +245,40 @@ def _decision_data(ev: Evaluation) -> dict[str, Any]:
         "warnings": found["warnings"],
         "remarks": [*found["remarks"], *_engine_remarks(ev)],
         "questions": list(ev.questions),
-        "presumptions": [{"fact": f, "value": v, "rule": r} for f, v, r in ev.presumed],
+        "presumptions": _presumptions(ev),
         "calendar_pending": calendar_pending(ev),
         "notes": list(ev.notes),
+    }
+
+
+def _presumptions(ev: Evaluation) -> list[dict[str, Any]]:
+    """Every fact a rule filled (derived from the category, not in issue, presumed), then every
+    rule the issues table took out of issue."""
+    out = []
+    for fact, value, rid in ev.presumed:
+        rule = ev.book.rules[rid]
+        kind = rule.effect.kind if isinstance(rule.effect, Presume) else "presumed"
+        out.append(_presumption(ev, rule, kind, fact, value, None))
+    for i, step in enumerate(ev.epoch.steps):
+        rule = step.rule
+        if rule.file == GROUNDS_FILE and rule.effect is None and ev.applies(i) is True:
+            for target in rule.exception_to:
+                out.append(_presumption(ev, rule, "out_of_issue", None, None, target))
+    return out
+
+
+def _presumption(
+    ev: Evaluation, rule: Rule, kind: str, fact: str | None, value: object, target: str | None
+) -> dict[str, Any]:
+    return {
+        "fact": fact,
+        "value": value,
+        "rule": rule.id,
+        "kind": kind,
+        "out_of_issue": target,
+        "basis": list(_refs_in_force(ev.book, rule, ev.as_of)),
+        "zh": rule.title_zh,
+        "en": rule.title_en,
     }
 
 

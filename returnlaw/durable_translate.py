@@ -368,7 +368,9 @@ _ORDER_OPS = {"lt": "lt", "le": "lte", "gt": "gt", "ge": "gte"}
 
 def _fact(data: Mapping, ctx: _Context, where: str) -> tuple[Pred, Pred]:
     spec = _spec(data["fact"], f"{where}.fact")
-    op, raw = _op(data, "fact", ("is", "eq", "ne", "in", "not_in", "contains", *_ORDER_OPS), where)
+    op, raw = _op(data, "fact", ("is", "eq", "ne", "in", "not_in", "contains", "known", *_ORDER_OPS), where)
+    if op == "known":
+        return _known(spec, raw, ctx, f"{where}.known")
     if (op == "contains") != (spec.kind == "set"):
         raise Unsupported(f"{where}: 'contains' needs a set fact and a set fact needs 'contains'")
     if op == "contains":
@@ -385,6 +387,16 @@ def _fact(data: Mapping, ctx: _Context, where: str) -> tuple[Pred, Pred]:
     ctx.member_facts.add(spec.path)
     inside, outside = one_of(name, values), none_of(name, values)
     return (inside, outside) if op in ("is", "eq", "in") else (outside, inside)
+
+
+def _known(spec: FactSpec, raw: Any, ctx: _Context, where: str) -> tuple[Pred, Pred]:
+    """Whether the fact's field is in the message (a set fact: the field of its first member)."""
+    if not isinstance(raw, bool):
+        raise Unsupported(f"{where}: expected true or false")
+    ctx.member_facts.add(spec.path)
+    name = set_field(spec.path, spec.values[0]) if spec.kind == "set" else member_field(spec.path)
+    there, absent = atom("ex", name), atom("nex", name)
+    return (there, absent) if raw else (absent, there)
 
 
 def _member_literal(spec: FactSpec, raw: Any, where: str) -> object:

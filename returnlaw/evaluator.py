@@ -64,8 +64,9 @@ class Evaluation(NamedTuple):
         applicable, defeated = self.applicable, self.defeated
         for i, step in enumerate(self.epoch.steps):
             a, d = applicable[i], defeated[i]
-            if a is False or d is True or (a is True and d is False) or step.rule.group == "effects":
-                continue  # decided either way (and_not is not None), or a consequence
+            decided = a is False or d is True or (a is True and d is False)
+            if decided or step.rule.group == "effects" or _not_in_issue(step.rule.effect):
+                continue  # decided either way, a consequence, or what the dispute is about (the interview asks it)
             for path in step.rule.condition.facts:
                 if FACTS[path].get(self.scenario) is None:
                     counts[path] += 1
@@ -76,6 +77,10 @@ class Evaluation(NamedTuple):
         from .decision import build_decision
 
         return build_decision(self)
+
+
+def _not_in_issue(effect: object) -> bool:
+    return isinstance(effect, Presume) and effect.kind == "not_in_issue"
 
 
 def and_not(applicable: Tri, defeated: Tri) -> Tri:

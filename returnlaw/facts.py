@@ -22,7 +22,7 @@ from operator import attrgetter
 
 from pydantic import BaseModel
 
-from .scenario import ConfirmationForm, DeliveryStatus, GiftKind, PaymentMethod, Scenario
+from .scenario import ConfirmationForm, DeliveryStatus, GiftKind, PaymentMethod, Scenario, SellerGround
 
 # Sections whose fields are not facts of their own (lists and nested records).
 _NOT_FACTS = {"gifts", "payment.parts", "conduct.return_history", "promise.conditions"}
@@ -140,11 +140,22 @@ def _delivery_status(s: Scenario) -> DeliveryStatus | None:
     return DeliveryStatus.SIGNED if delivery.signed_at is not None else None
 
 
+def _alleges_not_intact(s: Scenario) -> bool | None:
+    """The flag given, else whether the seller's stated grounds include not_intact (the same
+    statement twice; validation refuses the two when they disagree)."""
+    dispute = s.dispute
+    if dispute.seller_alleges_not_intact is not None:
+        return dispute.seller_alleges_not_intact
+    grounds = dispute.seller_grounds
+    return None if grounds is None else SellerGround.NOT_INTACT in grounds
+
+
 # Scenario fields read through a getter that also understands the fields describing the same thing.
 _READ_WITH = {
     "listing.confirmation_form": _confirmation_form,
     "listing.confirmation_in_checkout_flow": _in_checkout_flow,
     "delivery.status": _delivery_status,
+    "dispute.seller_alleges_not_intact": _alleges_not_intact,
 }
 
 

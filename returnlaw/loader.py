@@ -28,6 +28,7 @@ from .conditions import Compiled, ConditionError, Context, compile_condition, co
 from .echo import one_line
 from .facts import FACTS
 from .files import FileError, kind_of, read_bounded
+from .grounds import GROUNDS_FILE, GroundsError, ground_specs, grounds_from, load_grounds
 from .inputs import InputError, check_shape
 from .readings import READING_NAMES, choice_values
 from .rulebook import (
@@ -47,7 +48,7 @@ from .rulebook import (
     frozen_map,
 )
 from .ruleschema import RuleFile, RuleSpec, Vocabulary
-from .tables import CATEGORIES_FILE, TABLE_FILES, TableError, expand, load_tables, tables_from
+from .tables import CATEGORIES_FILE, TABLE_FILES, TableError, derivation_specs, expand, load_tables, tables_from
 
 VOCABULARY_FILE = "vocabulary.yaml"
 ENGINE_VARIABLES = ("outcome",)  # computed by the evaluator, never set by a rule
@@ -134,7 +135,8 @@ def load_rulebook(directory: Path | str | None = None) -> RuleBook:
     folder = Path(directory) if directory is not None else rules_dir()
     _check_folder(folder)
     vocabulary = _load_vocabulary(folder)
-    files = sorted(p for p in folder.glob("*.yaml") if p.name != VOCABULARY_FILE and p.name not in TABLE_FILES)
+    tables = {VOCABULARY_FILE, GROUNDS_FILE, *TABLE_FILES}
+    files = sorted(p for p in folder.glob("*.yaml") if p.name not in tables)
     if not files:
         raise RuleFileError(str(folder), "no rule files (*.yaml) found")
     parsed = [(p.name, _parse_file(p)) for p in files]
@@ -171,9 +173,13 @@ def compile_rulebook(documents: Mapping[str, Any], source: str = "<in memory>") 
         vocabulary = Vocabulary.model_validate(documents[VOCABULARY_FILE])
     except ValidationError as err:
         raise RuleFileError(VOCABULARY_FILE, _first_error(err)) from None
-    rule_files = sorted((n, d) for n, d in documents.items() if n != VOCABULARY_FILE and n not in TABLE_FILES)
+    tables = {VOCABULARY_FILE, GROUNDS_FILE, *TABLE_FILES}
+    rule_files = sorted((n, d) for n, d in documents.items() if n not in tables)
     parsed = [(name, _validate_file(name, data)) for name, data in rule_files]
-    return _Compiler(vocabulary, parsed, source, table_data=documents.get(CATEGORIES_FILE)).build()
+    compiler = _Compiler(
+        vocabulary, parsed, source, table_data=documents.get(CATEGORIES_FILE), grounds_data=documents.get(GROUNDS_FILE)
+    )
+    return compiler.build()
 
 
 def _parse_file(path: Path) -> RuleFile:
@@ -225,8 +231,10 @@ class _Compiler:
         source: str,
         folder: Path | None = None,
         table_data: Any = None,
+        grounds_data: Any = None,
     ) -> None:
         self.table_data = table_data  # the categories table already read (in memory), else from folder
+        self.grounds_data = grounds_data  # the issues table already read (in memory), else from folder
         self.vocab = vocabulary
         self.files = files
         self.source = source
@@ -249,7 +257,11 @@ class _Compiler:
         except TableError as err:
             raise RuleFileError(CATEGORIES_FILE, str(err)) from None
         specs = [(name, spec) for name, f in self.files for spec in f.rules]
-        rules = self._compile_rules(specs)
+        # The category's derivations come first: planned before every other presumption, a fact
+        # the goods settle is never presumed otherwise.
+        derived = self._generated(CATEGORIES_FILE, derivation_specs(self.tables), "derived")
+        rules = {**derived, **self._compile_rules(specs)}
+        rules.update(self._issues(rules))
         rules = self._resolve_exceptions(rules)
         self._check_conflicts(rules)
         order = self._group_order(rules)
@@ -264,6 +276,36 @@ class _Compiler:
             source=self.source,
             tables=freeze(self.tables),  # type: ignore[arg-type]  # read-only all the way down
         )
+
+    def _issues(self, rules: dict[str, Rule]) -> dict[str, Rule]:
+        """The rules the issues table stands for (returnlaw.grounds)."""
+        try:
+            if self.grounds_data is not None:
+                table = grounds_from(self.grounds_data, self.provisions)
+            elif self.folder is not None:
+                table = load_grounds(self.folder, read_yaml, self.provisions)
+            else:
+                table = None
+            specs = [] if table is None else ground_specs(table, rules)
+        except GroundsError as err:
+            raise RuleFileError(GROUNDS_FILE, str(err)) from None
+        generated = self._generated(GROUNDS_FILE, specs, "not_in_issue")
+        clash = sorted(set(generated) & set(rules))
+        if clash:
+            raise RuleFileError(GROUNDS_FILE, f"generated rule id {clash[0]} is already taken by a rule file")
+        return generated
+
+    def _generated(self, file: str, specs: list[dict[str, Any]], kind: str) -> dict[str, Rule]:
+        """Compile rules a table stands for; their presumptions carry the table's kind."""
+        try:
+            parsed = [(file, RuleSpec.model_validate(spec)) for spec in specs]
+        except ValidationError as err:
+            raise RuleFileError(file, _first_error(err)) from None
+        rules = self._compile_rules(parsed)
+        return {
+            i: replace(r, effect=replace(r.effect, kind=kind)) if isinstance(r.effect, Presume) else r
+            for i, r in rules.items()
+        }
 
     # -- instruments and provisions -------------------------------------------------------
     def _collect_provisions(self) -> None:

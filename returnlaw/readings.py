@@ -27,6 +27,13 @@
   §9.10 item 8). ``seller_after_verified_pickup`` (default) applies the principle of the outbound
   leg (E-Commerce Law Art. 20; Civil Code Arts 604-608) and the reported cases (cases.md §7 item 5);
   ``not_allocated`` leaves such damage to the burden-of-proof reading.
+- ``issues``: which facts must be established. ``as_raised`` (default, for disputes): where the
+  scenario states the seller's grounds (``dispute.seller_grounds``) or the consumer's claims
+  (``dispute.consumer_claims``), a ground or claim nobody raised is not in issue: the facts it turns
+  on are presumed absent, each presumption listed with its basis (Civil Procedure Law Art. 67(1);
+  SPC Interpretation Arts 90, 91), and a rule it alone would decide is out of issue while its facts
+  are unknown (``rules/grounds.yaml``). Where neither list is stated it is the same as ``strict``:
+  every fact must be established, for platforms deciding before any dispute.
 """
 
 from __future__ import annotations
@@ -49,6 +56,11 @@ class OralNoticeConfirmation(StrEnum):
     CONFIRMATION = "confirmation"
 
 
+class Issues(StrEnum):
+    AS_RAISED = "as_raised"
+    STRICT = "strict"
+
+
 class ReturnLegRisk(StrEnum):
     SELLER_AFTER_VERIFIED_PICKUP = "seller_after_verified_pickup"
     NOT_ALLOCATED = "not_allocated"
@@ -68,6 +80,7 @@ class Readings(BaseModel):
     short_hold_hours: Hours = 24
     oral_notice_confirmation: OralNoticeConfirmation = OralNoticeConfirmation.NOT_CONFIRMATION
     return_leg_risk: ReturnLegRisk = ReturnLegRisk.SELLER_AFTER_VERIFIED_PICKUP
+    issues: Issues = Issues.AS_RAISED
 
 
 READING_NAMES = tuple(Readings.model_fields)

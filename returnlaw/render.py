@@ -19,14 +19,14 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
-from .citations import Citer, parse_ref, provision_en, provision_zh, without_article_number
+from .citations import Citer, parse_ref, provision_en, provision_zh, without_article_number, zh_number
 from .decision import Decision, Reason
 from .i18n import fill, note_text, show_date, t, words
 from .layout import Doc
 from .questions import Wording, default_wording
 from .rulebook import RuleBook
 from .scenario import Scenario
-from .summary import Summary, Words, reference_day, summarise
+from .summary import Summary, Words, not_raised_text, reference_day, summarise
 
 OUTCOME_STYLE = {
     "returnable": "bold green",
@@ -36,14 +36,13 @@ OUTCOME_STYLE = {
 }
 STATUS_MARK = {"applied": "✔", "defeated": "✘", "not_applicable": "·", "undetermined": "?"}
 GROUP_ORDER = ("scope", "right", "confirmed", "intact", "presumptions", "effects")
-_ZH_ORDINALS = "一二三四五六七八九十"
 
 
 def ordinal(n: int, lang: str) -> str:
     """一、 二、 … as Chinese documents number their points; 1. 2. … in English."""
     if lang != "zh":
         return f"{n}. "
-    return (_ZH_ORDINALS[n - 1] if n <= 10 else str(n)) + "、"
+    return zh_number(n) + "、"
 
 
 class Renderer:
@@ -87,6 +86,7 @@ class Renderer:
         else:
             self.reasons(doc, summary, citer)
         self.burden(doc, summary, citer, full_trace)
+        self.settled(doc, summary, citer)
         self.deadlines(doc, summary, citer, full_trace)
         self.duties(doc, summary, citer, full_trace)
         self.warnings(doc, summary, citer)
@@ -111,7 +111,7 @@ class Renderer:
     def _end(self, text: str) -> str:
         """A sentence's full stop, once."""
         if self.lang == "zh":
-            return text if text.endswith(("。", "：", "？")) else text + "。"
+            return text if text.endswith(("。", "：", "？", "……")) else text + "。"
         return text if text.endswith((".", ":", "?")) else text + "."
 
     def headline(self, doc: Doc, s: Summary, citer: Citer) -> None:
@@ -175,7 +175,25 @@ class Renderer:
         more = "" if len(facts) == len(listed) else self._t("presumed_more", n=len(facts))
         head = self._t("presumed") + (self._paren(more) if more else "") + self._colon()
         against = self._t("burden_against", party=b.against) if b.against else ""
-        doc.add(against + head + self._sep().join(listed) + ("……" if more and self.lang == "zh" else ""), hanging="  ")
+        line = against + head + self._sep().join(listed) + ("……" if more and self.lang == "zh" else "")
+        if s.not_raised is not None:  # what nobody raised, in the same paragraph
+            line = (
+                self._end(line) + ("" if self.lang == "zh" else " ") + not_raised_text(s.not_raised, citer, self.lang)
+            )
+        doc.add(self._end(line), hanging="  ")
+
+    def settled(self, doc: Doc, s: Summary, citer: Citer) -> None:
+        """What the goods' category settles, and what nobody raised: a paragraph each."""
+        if (s.not_raised is not None or s.not_produced) and s.burden is None:  # else in the burden's paragraph
+            doc.gap().add(self._t("burden"), style="bold cyan")
+        for line in s.not_produced:  # evidence not in the record
+            doc.add(self._end(line.text.rstrip("。") + self._paren(citer.cites(line.refs))), hanging="  ")
+        if s.not_raised is not None and s.burden is None:
+            doc.add(self._end(not_raised_text(s.not_raised, citer, self.lang)), hanging="  ")
+        if s.by_category is not None:
+            doc.gap().add(self._t("by_category"), style="bold cyan")
+            body = self._sep().join(s.by_category.items) + self._paren(citer.cites(s.by_category.refs))
+            doc.add(self._end(body), hanging="  ")
 
     def deadlines(self, doc: Doc, s: Summary, citer: Citer, with_cites: bool) -> None:
         if not s.deadlines:
@@ -187,7 +205,8 @@ class Renderer:
         for d in s.deadlines:
             line = Text(f"· {d.label}{self._colon()}")
             line.append(d.when, style="bold")
-            line.append(("，" if self.lang == "zh" else ", ") + d.state, style=_STATE_STYLE.get(d.status, ""))
+            if d.state != d.when:  # an unknown start says so once
+                line.append(("，" if self.lang == "zh" else ", ") + d.state, style=_STATE_STYLE.get(d.status, ""))
             if d.depends and d.status not in ("met", "missed"):
                 line.append(self._paren(self._depends(d.depends)), style="dim")
             if with_cites:

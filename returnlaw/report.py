@@ -30,7 +30,7 @@ from .questions import Wording, default_wording
 from .report_timeline import Timeline, timeline_of
 from .rulebook import RuleBook
 from .scenario import Scenario
-from .summary import Summary, Words, summarise
+from .summary import Summary, Words, not_raised_text, summarise
 
 FORMATS = ("md", "html", "pdf")
 
@@ -84,7 +84,7 @@ def build_report(
     fact_words = Words(wording, lang)
     sections = [
         _facts(s, scenario, decision, fact_words, wording),
-        _issue(s, scenario, lang),
+        _issue(s, scenario, fact_words),
         _view(s, citer, book, lang),
         _terms(s, lang),
         _deadlines(s, citer, lang),
@@ -166,7 +166,12 @@ def _value(fact_words: Words, path: str, value: object) -> str:
     return fact_words.value(path, value)
 
 
-def _issue(s: Summary, scenario: Scenario, lang: str) -> Section:
+def _issue(s: Summary, scenario: Scenario, fact_words: Words) -> Section:
+    lang = fact_words.lang
+    grounds = scenario.dispute.seller_grounds
+    if grounds and set(grounds) != {"not_intact"}:
+        listed = fact_words.value("dispute.seller_grounds", tuple(grounds))
+        return Section(_w("issue", lang), paragraphs=[_w("issue_grounds", lang, grounds=listed)])
     if scenario.dispute.seller_alleges_not_intact:
         key = "issue_intact"
     elif s.outcome == "undetermined":
@@ -196,6 +201,13 @@ def _view(s: Summary, citer: Citer, book: RuleBook, lang: str) -> Section:
         section.items.append(_sentence(line.text.rstrip("。") + _paren(citer.cites(line.refs), lang), lang))
     if s.burden is not None and s.burden.against:
         section.after.append(t("burden_against", lang, party=s.burden.against).strip())
+    if s.by_category is not None:
+        sep = "；" if lang == "zh" else "; "
+        section.after.append(
+            _sentence(sep.join(s.by_category.items) + _paren(citer.cites(s.by_category.refs), lang), lang)
+        )
+    if s.not_raised is not None:
+        section.after.append(_sentence(not_raised_text(s.not_raised, citer, lang), lang))
     for remark in s.remarks:  # what the law adds: a claimed defect's own route, a law not yet in force
         cites = _paren(citer.cites(remark.refs), lang) if remark.refs else ""
         section.after.append(_sentence(remark.text.rstrip("。") + cites, lang))

@@ -72,6 +72,10 @@ class Deadline:
 @dataclass(frozen=True, slots=True)
 class Presume:
     facts: tuple[tuple[str, object], ...]
+    # What fills the facts: "derived" (the goods' category settles them, rules/categories.yaml),
+    # "not_in_issue" (nobody raised the ground they turn on, rules/grounds.yaml) or "presumed"
+    # (a presumption of the rule files: burden of proof, ordinary experience).
+    kind: str = "presumed"
 
 
 Effect = SetVariable | Obligation | Warning | Note | Deadline | Presume | None  # None: a pure defeater

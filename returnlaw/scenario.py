@@ -222,6 +222,15 @@ class SellerGround(StrEnum):
     ABUSE = "abuse"
 
 
+class ConsumerClaim(StrEnum):
+    """A point the consumer put in issue beyond the bare return (each the consumer's to prove)."""
+
+    DEFECT = "defect"  # the goods are defective (CPL Art. 24; the consumer's claim, Art. 25 still runs)
+    PROMISE_COVERS_EXCLUDED = "promise_covers_excluded"  # the seller promised returns of excluded goods
+    LONGER_PERIOD = "longer_period"  # the seller promised a period longer than seven days
+    FREE_RETURN_SHIPPING = "free_return_shipping"  # the seller promised to pay the return shipping
+
+
 class SellerEvidence(StrEnum):
     NONE = "none"
     INSUFFICIENT = "insufficient"
@@ -412,15 +421,32 @@ class Dispute(_Section):
     seller_grounds: tuple[SellerGround, ...] | None = Field(
         default=None, max_length=len(SellerGround), json_schema_extra={"uniqueItems": True}
     )
+    # The points the consumer put in issue beyond the return itself: [] = none; absent = not stated.
+    consumer_claims: tuple[ConsumerClaim, ...] | None = Field(
+        default=None, max_length=len(ConsumerClaim), json_schema_extra={"uniqueItems": True}
+    )
     hours_held: Annotated[float, Strict(), Field(ge=0, le=1e6, allow_inf_nan=False)] | None = None
 
-    @field_validator("seller_grounds")
+    @field_validator("seller_grounds", "consumer_claims")
     @classmethod
-    def _grounds_once(cls, grounds: tuple[SellerGround, ...] | None) -> tuple[SellerGround, ...] | None:
+    def _grounds_once(cls, grounds: tuple[StrEnum, ...] | None) -> tuple[StrEnum, ...] | None:
         if grounds is not None and len(set(grounds)) != len(grounds):
             twice = sorted({g.value for g in grounds if grounds.count(g) > 1})
             raise ValueError(f"{', '.join(twice)} given twice")
         return grounds
+
+    @model_validator(mode="after")
+    def _allegation_is_a_ground(self) -> Dispute:
+        """seller_alleges_not_intact and seller_grounds ∋ not_intact say the same thing: the one
+        is read off the other (returnlaw.facts), so they must not disagree."""
+        said, grounds = self.seller_alleges_not_intact, self.seller_grounds
+        if said is not None and grounds is not None and said != (SellerGround.NOT_INTACT in grounds):
+            listed = "lists" if not said else "does not list"
+            raise ValueError(
+                f"seller_alleges_not_intact: {str(said).lower()} contradicts dispute.seller_grounds, which "
+                f"{listed} not_intact; give one of them"
+            )
+        return self
 
 
 class Gift(_Section):
@@ -489,6 +515,13 @@ class Scenario(_Section):
     @model_validator(mode="after")
     def _dates_in_order(self) -> Scenario:
         _check_order(self)
+        return self
+
+    @model_validator(mode="after")
+    def _facts_fit_the_category(self) -> Scenario:
+        from .category_facts import check_against_category  # the table lives in rules/
+
+        check_against_category(self)
         return self
 
 

@@ -17,16 +17,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from .citations import parse_ref
 from .conditions import condition_nodes
 from .decision import DeadlineOut, Decision, ObligationOut, Reason
 from .evaluator import evaluate
 from .facts import FACTS
+from .grounds import GROUNDS_FILE, raised_ground
 from .i18n import money, note_text, reading_name, reading_value, rmb_upper, show_date, t, words
 from .interview.probes import assign
 from .questions import Wording, default_wording
 from .readings import DEFAULT_READINGS, READING_NAMES
 from .rulebook import RuleBook
 from .scenario import Scenario
+from .tables import CATEGORIES_FILE
 
 OUT_OF_SCOPE, UNDETERMINED = "out_of_scope", "undetermined"
 _OUTCOME_GROUPS = ("scope", "right", "intact", "presumptions")
@@ -89,6 +92,26 @@ class Burden:
     presumed: tuple[tuple[str, str], ...]  # (fact label, value)
 
 
+@dataclass(frozen=True)
+class Settled:
+    """What the goods' category settles (rules/categories.yaml), in one paragraph."""
+
+    items: tuple[str, ...]  # each in its rule's words
+    refs: tuple[str, ...]  # the provisions they rest on, each once
+
+
+@dataclass(frozen=True)
+class NotRaised:
+    """The grounds and claims nobody raised: not in issue (rules/grounds.yaml)."""
+
+    seller: tuple[str, ...]  # the seller's grounds not raised, by their labels
+    consumer: tuple[str, ...]  # the consumer's claims not raised
+    refs: tuple[str, ...]  # the provisions of procedure they rest on
+    # the scenario says the seller raised no ground, the consumer no claim: said in a word
+    seller_none: bool = False
+    consumer_none: bool = False
+
+
 @dataclass
 class Summary:
     lang: str
@@ -99,6 +122,9 @@ class Summary:
     law: str
     reasons: list[Line] = field(default_factory=list)
     burden: Burden | None = None
+    by_category: Settled | None = None
+    not_raised: NotRaised | None = None
+    not_produced: list[Line] = field(default_factory=list)  # rules out of issue: evidence not in the record
     open_questions: list[str] = field(default_factory=list)
     deadlines: list[DeadlineLine] = field(default_factory=list)
     duties: list[Duty] = field(default_factory=list)  # owed whatever the facts still unknown
@@ -142,6 +168,9 @@ class Words:
             return show_date(value, self.lang)
         if entry is not None and entry.choices and str(value) in entry.choices:
             return entry.choices[str(value)](self.lang)
+        if entry is not None and entry.choices and isinstance(value, tuple):  # a set of choices
+            picked = [entry.choices[str(v)](self.lang) for v in value if str(v) in entry.choices]
+            return ("、" if self.lang == "zh" else ", ").join(picked) or t("none_chosen", self.lang)
         if entry is not None and entry.unit is not None:
             if entry.unit.zh == "元":
                 return money(Decimal(str(value)), self.lang)
@@ -187,13 +216,17 @@ def summarise(
     summary.reasons = [
         Line(text(r.title_zh, r.title_en), tuple(r.cite), r.rule)
         for r in _in_order(deciding, book)
-        if r.group != "presumptions"
+        if r.group != "presumptions" and not _settles(book, r.rule)
     ]
     if outcome in ("not_returnable", OUT_OF_SCOPE):
         summary.verdict_reason = _verdict_reason(decision, deciding, text)
         if summary.verdict_reason is None and outcome == OUT_OF_SCOPE:
             summary.verdict = "out_of_scope_no_rule"
-    summary.burden = _burden(decision, book, words, [r for r in deciding if r.group == "presumptions"])
+    burden_rules = [r for r in deciding if r.group == "presumptions" and not _settles(book, r.rule)]
+    summary.burden = _burden(decision, book, words, burden_rules)
+    summary.by_category = _by_category(decision, text)
+    summary.not_raised = _not_raised(decision, book, words, scenario)
+    summary.not_produced = _not_produced(decision, book, text)
     if outcome == UNDETERMINED:
         facts = list(open_facts) if open_facts is not None else list(decision.questions)
         # A holiday arrangement not in the data first: when it is there, it is what decides.
@@ -326,10 +359,91 @@ def _verdict_reason(decision: Decision, deciding: list[Reason], text) -> Line | 
     return None
 
 
+def _settles(book: RuleBook, rule_id: str) -> bool:
+    """A rule the category table or the issues table stands for: shown in its own paragraph."""
+    rule = book.rules.get(rule_id)
+    return rule is not None and rule.file in (CATEGORIES_FILE, GROUNDS_FILE)
+
+
+def _in_citation_order(refs: Iterable[str]) -> tuple[str, ...]:
+    """Provisions gathered from several rules, each once: an instrument's together (in the order
+    the instruments first appear), by article, paragraph and item within it."""
+    refs = list(dict.fromkeys(refs))
+    first: dict[str, int] = {}
+    for ref in refs:
+        first.setdefault(ref.split(" ", 1)[0], len(first))
+
+    def key(ref: str) -> tuple[int, int, int, int]:
+        parsed = parse_ref(ref)
+        if parsed is None:
+            return first[ref.split(" ", 1)[0]], 0, 0, 0
+        return first[parsed.instrument], parsed.article, parsed.paragraph or 0, parsed.item or 0
+
+    return tuple(sorted(refs, key=key))
+
+
+def _by_category(decision: Decision, text) -> Settled | None:
+    derived = [p for p in decision.presumptions if p.kind == "derived"]
+    if not derived:
+        return None
+    refs = _in_citation_order(ref for p in derived for ref in p.basis)
+    return Settled(tuple(text(p.zh, p.en).rstrip("。.") for p in derived), refs)
+
+
+def _not_raised(decision: Decision, book: RuleBook, words: Words, scenario: Scenario | None) -> NotRaised | None:
+    """The grounds and claims nobody raised (each once, however many facts or rules it covers),
+    and the provisions of procedure they rest on (a ground's own provision is cited where it is
+    raised, not here)."""
+    raised: dict[str, dict[str, None]] = {"dispute.seller_grounds": {}, "dispute.consumer_claims": {}}
+    refs: dict[str, None] = {}
+    for p in decision.presumptions:
+        if p.kind not in ("not_in_issue", "out_of_issue"):
+            continue
+        rule = book.rules.get(p.rule)
+        found = raised_ground(rule.when_data) if rule is not None else None
+        if found is None:
+            continue
+        raised[found[0]][words.value(found[0], found[1])] = None
+        refs.update(dict.fromkeys(p.basis[1:] or p.basis))
+    if not refs:
+        return None
+    seller, consumer = raised["dispute.seller_grounds"], raised["dispute.consumer_claims"]
+    dispute = scenario.dispute if scenario is not None else None
+    none = (dispute is not None and dispute.seller_grounds == (), dispute is not None and dispute.consumer_claims == ())
+    return NotRaised(tuple(seller), tuple(consumer), _in_citation_order(refs), *none)
+
+
+def not_raised_text(n: NotRaised, citer: Any, lang: str) -> str:
+    """The grounds and claims nobody raised, in one sentence with its provisions (no full stop)."""
+    items = "、" if lang == "zh" else ", "
+    parts = []
+    for party, listed, none in (("seller", n.seller, n.seller_none), ("consumer", n.consumer, n.consumer_none)):
+        if none:
+            parts.append(t(f"not_raised_{party}_none", lang))
+        elif listed:
+            parts.append(t(f"not_raised_{party}", lang, items=items.join(listed)))
+    rule = t("not_raised_rule", lang) + (f"（{citer.cites(n.refs)}）" if lang == "zh" else f" ({citer.cites(n.refs)})")
+    if lang == "zh":
+        return "；".join(parts) + "，" + rule
+    text = "; ".join(parts) + "; " + rule
+    return text[0].upper() + text[1:]
+
+
+def _not_produced(decision: Decision, book: RuleBook, text) -> list[Line]:
+    """The rules taken out of issue because the evidence they rest on is not in the record."""
+    lines = []
+    for p in decision.presumptions:
+        rule = book.rules.get(p.rule)
+        if p.kind == "out_of_issue" and rule is not None and raised_ground(rule.when_data) is None:
+            lines.append(Line(text(rule.title_zh, rule.title_en), tuple(p.basis), rule.id))
+    return lines
+
+
 def _burden(decision: Decision, book: RuleBook, words: Words, deciding: list[Reason]) -> Burden | None:
     """The burden-of-proof rules that decided, whom the disputed facts go against, and the facts
-    the presumption filled."""
-    if not decision.presumptions:
+    the presumption filled (those the category settles or nobody raised have their own paragraphs)."""
+    presumed_facts = [p for p in decision.presumptions if p.kind == "presumed"]
+    if not presumed_facts and not deciding:
         return None
     risk = words.wording.dispute.risk
     settled = decision.variables.get(risk.variable)
@@ -338,10 +452,10 @@ def _burden(decision: Decision, book: RuleBook, words: Words, deciding: list[Rea
     if party is not None and party in book.vocabulary.parties:
         name = book.vocabulary.parties[party]
         against = name.zh if words.lang == "zh" else name.en
-    presuming = {p.rule for p in decision.presumptions}
+    presuming = {p.rule for p in presumed_facts}
     ordered = sorted(deciding, key=lambda r: r.rule in presuming)  # the presumption last
     rules = tuple(Line(r.title_zh if words.lang == "zh" else r.title_en, tuple(r.cite), r.rule) for r in ordered)
-    presumed = tuple((words.fact(p.fact), words.value(p.fact, p.value)) for p in decision.presumptions)
+    presumed = tuple((words.fact(p.fact), words.value(p.fact, p.value)) for p in presumed_facts if p.fact is not None)
     return Burden(rules, against, presumed)
 
 

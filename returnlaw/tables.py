@@ -13,6 +13,7 @@ interview and every other reader of a rule's condition see ordinary conditions.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from .facts import FACTS
 from .scenario import Category, Nature
 
 CATEGORIES_FILE = "categories.yaml"
+SEVEN_DAY_RIGHT = dt.date(2014, 3, 15)  # generated rules apply with the right itself (CPL 2013, Art. 25)
 TABLE_FILES = (CATEGORIES_FILE,)
 
 
@@ -46,11 +48,22 @@ class CategoryRow(_Strict):
     natures: dict[str, Entry] = {}
 
 
+class Settled(Entry):
+    """Categories whose goods all have one value of a fact (``settles``), and why."""
+
+    categories: tuple[str, ...] = Field(min_length=1)
+
+
 class CategoryTable(_Strict):
     """Rows are the item categories (every one, no other); ``every_category`` lists what any goods can be."""
 
+    settles: dict[str, dict[str | bool, Settled]] = {}
     every_category: CategoryRow = CategoryRow()
     categories: dict[str, CategoryRow]
+
+
+# The facts a category may settle (each a yes/no or choice fact about the goods themselves).
+SETTLEABLE = ("item.perishable", "item.downloaded", "item.media_unsealed", "item.subject")
 
 
 # What each table's rows and columns are about: the fact naming the row, and per column the fact
@@ -94,7 +107,63 @@ def tables_from(data: Any, provisions: Mapping[str, object]) -> dict[str, dict[s
             if unknown:
                 raise TableError(f"categories.{name}.natures.{value}: cites {unknown}, not provisions of the rule book")
         natures[name] = merged
-    return {"categories": {"natures": natures}}
+    return {"categories": {"natures": natures, "settles": _settles(table, provisions)}}
+
+
+def _settles(table: CategoryTable, provisions: Mapping[str, object]) -> dict[str, dict[str, tuple[object, Settled]]]:
+    """{fact: {category: (value, entry)}}: each category settles a fact to one value at most."""
+    out: dict[str, dict[str, tuple[object, Settled]]] = {}
+    for fact, by_value in table.settles.items():
+        if fact not in SETTLEABLE:
+            raise TableError(f"settles.{fact}: not a fact a category can settle (one of {', '.join(SETTLEABLE)})")
+        spec = FACTS[fact]
+        rows: dict[str, tuple[object, Settled]] = {}
+        for value, entry in by_value.items():
+            where = f"settles.{fact}.{str(value).lower()}"
+            if (spec.kind == "bool") != isinstance(value, bool) or (spec.kind == "enum" and value not in spec.values):
+                raise TableError(f"{where}: {value!r} is not a value of {fact}")
+            unknown = [ref for ref in entry.cite if ref not in provisions]
+            if unknown:
+                raise TableError(f"{where}: cites {unknown}, not provisions of the rule book")
+            for category in entry.categories:
+                if category not in table.categories:
+                    raise TableError(f"{where}.categories: {category!r} is not an item category")
+                if category in rows:
+                    raise TableError(f"{where}.categories: {category} is already listed for another value of {fact}")
+                rows[category] = (value, entry)
+        out[fact] = rows
+    return out
+
+
+def derivation_specs(tables: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One presumption rule per (fact, value) of ``settles``: where the category is one listed and the
+    fact is unknown, the fact takes the value (a stated fact stands; validation refuses a
+    contradiction). Rule ids ``category-settles-<fact>-<value>``; planned before every other
+    presumption, so a fact the goods settle is never presumed otherwise."""
+    settles = tables.get("categories", {}).get("settles", {})
+    specs = []
+    for fact, rows in settles.items():
+        by_value: dict[object, list[str]] = {}
+        entries: dict[object, Settled] = {}
+        for category, (value, entry) in rows.items():
+            by_value.setdefault(value, []).append(category)
+            entries[value] = entry
+        for value, categories in by_value.items():
+            entry = entries[value]
+            name = f"{fact.split('.')[-1]}-{str(value).lower()}".replace("_", "-")
+            specs.append(
+                {
+                    "id": f"category-settles-{name}",
+                    "cite": list(entry.cite),
+                    "title_zh": entry.why_zh,
+                    "title_en": entry.why_en,
+                    "in_force": {"from": SEVEN_DAY_RIGHT},
+                    "when": {"fact": "item.category", "in": sorted(categories)},
+                    "then": {"presume": {fact: value}},
+                    "note_en": f"Derived from the goods' category (rules/categories.yaml, settles.{fact}).",
+                }
+            )
+    return specs
 
 
 def expand(
@@ -148,4 +217,13 @@ def _alternatives(spec: Any, tables: Mapping[str, Any], where: str, fixed: Mappi
     return {"any": options} if options else {"not": {"always": True}}
 
 
-__all__ = ["CATEGORIES_FILE", "TABLE_FILES", "Entry", "TableError", "expand", "load_tables"]
+__all__ = [
+    "CATEGORIES_FILE",
+    "SETTLEABLE",
+    "TABLE_FILES",
+    "Entry",
+    "TableError",
+    "derivation_specs",
+    "expand",
+    "load_tables",
+]

@@ -88,13 +88,20 @@ def summary(scenario: Scenario, book: Any = None, default_readings: dict[str, st
             _conditional(x.name, x.if_outcome): {"date": x.date, "met": x.met, "certain": x.certain}
             for x in sorted(d.deadlines, key=lambda x: x.name)
         },
-        "presumptions": {p.fact: p.value for p in sorted(d.presumptions, key=lambda p: p.fact)},
+        "presumptions": dict(sorted(_presumed(p) for p in d.presumptions)),
         "questions": list(d.questions),
         "by_reading": by_reading,
     }
 
 
 # A number reading's values other than the default that a golden decides under.
+def _presumed(p: Any) -> tuple[str, Any]:
+    """A presumption as a (key, value) pair: the fact and its value, or the rule taken out of issue."""
+    if p.fact is None:
+        return f"out of issue: {p.out_of_issue}", p.kind
+    return p.fact, p.value
+
+
 NUMBER_READINGS = {"short_hold_hours": (12, 48)}
 
 

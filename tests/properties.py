@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from returnlaw.api import default_rulebook
+from returnlaw.category_facts import settled_by_category
 from returnlaw.decision import citations_in_force, decision_json
 from returnlaw.evaluator import evaluate, outcome_of
 from returnlaw.facts import FACTS
@@ -214,6 +215,9 @@ def _build_exclusion(raw: bytes) -> Any:
     c = Bytes(raw[:CHOICES])
     data, r = perturbed(c, raw[CHOICES:], focus=("promise.covers_excluded_goods",), share=0.3)
     section, fact = c.choice(EXCLUDING)
+    if f"{section}.{fact}" in settled_by_category().get(data["item"].get("category"), {}):
+        # the goods' category settles it otherwise (a sofa is never perishable): goods it does not
+        data = changed(data, "item", category="other")
     return parse(data), parse(changed(data, section, **{fact: True})), r, f"{section}.{fact}=True"
 
 
@@ -272,7 +276,9 @@ def _build_knowing_more(raw: bytes, dispute: bool = True) -> Any:
     c = Bytes(raw[:CHOICES])
     data, r = perturbed(c, raw[CHOICES:])
     if not dispute:
-        data = changed(data, "dispute", seller_alleges_not_intact=False)
+        # no dispute: nothing alleged, and no list of grounds or claims (which would put the rest
+        # out of issue under the issues reading)
+        data = changed(data, "dispute", seller_alleges_not_intact=False, seller_grounds=None, consumer_claims=None)
     partial = _forgetting(c, data, most=2)
     if not dispute:
         # A presumption stands in for an unknown fact (a seller who does not allege damage leaves
@@ -324,6 +330,8 @@ def _build_presumption(raw: bytes) -> Any:
     focus = ("dispute.seller_evidence", "dispute.consumer_evidence", "dispute.seller_inspected_on_arrival")
     data, r = perturbed(c, raw[CHOICES:], focus=focus, share=0.5)
     data = changed(data, "dispute", seller_alleges_not_intact=True)
+    if data["dispute"].get("seller_grounds") is not None:  # the allegation is one of the grounds
+        data["dispute"]["seller_grounds"] = sorted({*data["dispute"]["seller_grounds"], "not_intact"})
     data = forget_paths(data, [p for p in CONDITION if c.chance(0.5)])
     return parse(data), r
 

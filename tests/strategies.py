@@ -25,12 +25,14 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from returnlaw.category_facts import settled_by_category
 from returnlaw.periods import Counting
-from returnlaw.readings import BurdenOfProof, OralNoticeConfirmation, Readings, ReturnLegRisk
+from returnlaw.readings import BurdenOfProof, Issues, OralNoticeConfirmation, Readings, ReturnLegRisk
 from returnlaw.scenario import (
     Category,
     Channel,
     ConfirmationForm,
+    ConsumerClaim,
     ConsumerEvidence,
     Nature,
     Purpose,
@@ -150,6 +152,25 @@ class Genome(Bytes):
         return dt.datetime.combine(day, dt.time(self.int(0, 23), self.int(0, 59)))
 
 
+def consistent(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` made to say one thing once (in place, and returned): a fact the goods' category
+    settles takes the category's value, and the allegation that the goods are not intact follows
+    the seller's stated grounds (issue #12: the scenario refuses either contradiction)."""
+    item = data.get("item") or {}
+    for fact, value in settled_by_category().get(item.get("category"), {}).items():
+        name = fact.split(".", 1)[1]
+        if item.get(name) is not None:
+            item[name] = value
+    dispute = data.get("dispute") or {}
+    grounds = dispute.get("seller_grounds")
+    if grounds is not None and dispute.get("seller_alleges_not_intact") is not None:
+        dispute["seller_alleges_not_intact"] = "not_intact" in grounds
+    return data
+
+
+money = st.decimals(min_value=0, max_value=20000, places=2, allow_nan=False, allow_infinity=False)
+
+
 def from_genome(data: bytes, strays: Iterable[str] = (), level: int | None = None) -> tuple[dict[str, Any], Readings]:
     """A complete scenario (every fact known, dates consistent) and readings."""
     return _read(Genome(data, strays, level))
@@ -180,6 +201,7 @@ def _read(g: Genome) -> tuple[dict[str, Any], Readings]:
     status = g.pick("delivery.status", DELIVERY_STATUSES)
     form = g.pick("listing.confirmation_form", [OLDER_FLAGS, *ConfirmationForm])
     grounds = [ground.value for ground in SellerGround if g.flag(f"dispute.seller_grounds.{ground.value}")]
+    claims = [claim.value for claim in ConsumerClaim if g.flag(f"dispute.consumer_claims.{claim.value}")]
     data = {
         "purchase": {
             "date": purchase,
@@ -227,6 +249,7 @@ def _read(g: Genome) -> tuple[dict[str, Any], Readings]:
             ),
             "hours_held": float(g.int(0, 400)),
             "seller_grounds": grounds,
+            "consumer_claims": claims,
         },
         "gifts": [
             {"kind": "item", **flags("gifts", "returned"), "marked_price": g.money()} for _ in range(g.byte() % 3)
@@ -250,7 +273,7 @@ def _read(g: Genome) -> tuple[dict[str, Any], Readings]:
         for old_flag in ("consumer_confirmed", "confirmation_in_checkout_flow", "confirmation_preselected"):
             del data["listing"][old_flag]
         data["listing"]["confirmation_form"] = form
-    return data, r
+    return consistent(data), r
 
 
 def _stray_names() -> tuple[str, ...]:
@@ -268,6 +291,7 @@ READING_VALUES: dict[str, list[Any]] = {
     "short_hold_hours": list(SHORT_HOLD_HOURS),
     "oral_notice_confirmation": [o.value for o in OralNoticeConfirmation],
     "return_leg_risk": [x.value for x in ReturnLegRisk],
+    "issues": [i.value for i in Issues],
 }
 
 

@@ -166,11 +166,18 @@ def test_timing_fills_only_the_date_the_report_does_not_give():
 def test_reported_only_drops_exactly_the_implied_facts():
     case = next(c for c in CASES if c.id == "bj-belts-bulk-returns")
     run = run_case(case, book=BOOK, reported_only=True)
+    filled = {fact: rule for fact, _, rule in run.evaluation.presumed}
     for path in case.implied_facts:
         section, _, name = path.partition(".")
-        assert getattr(getattr(run.evaluation.scenario, section), name) is None, path
+        # dropped: unknown, unless a derivation or presumption filled it (and the decision lists it)
+        value = getattr(getattr(run.evaluation.scenario, section), name)
+        assert value is None or path in filled, path
     assert run.evaluation.scenario.condition.packaging_opened is True  # reported, kept
-    assert run.actual == UNDETERMINED and not run.agrees
+    # The shop's only ground, abuse (reported), leaves the belts' condition and the exclusions out
+    # of issue: the reports alone decide it, through presumptions the decision lists.
+    assert run.agrees and {"burden-seller-no-allegation", "issue-custom-made-not-raised"} <= set(filled.values())
+    strict = run_case(case, book=BOOK, reported_only=True, readings=Readings(issues="strict"))
+    assert strict.actual == UNDETERMINED and not strict.agrees
 
 
 # -- what-if -------------------------------------------------------------------------------------------
@@ -210,7 +217,11 @@ def test_what_if_a_reading_names_the_reading_as_the_cause():
 
 def test_what_if_a_custom_made_item_is_excluded():
     case = next(c for c in CASES if c.id == "bjic-2024-downjacket-17h")
-    open_question = replay_with(case, set={"item.custom_made": True})
+    # Lü claimed nothing beyond the return (consumer_claims [], reported): a promise covering even
+    # excluded goods is not in issue, so a made-to-order jacket is excluded at once
+    at_once = replay_with(case, set={"item.custom_made": True})
+    assert at_once.after.actual == "not_returnable"
+    open_question = replay_with(case, set={"item.custom_made": True, "dispute.consumer_claims": None})
     assert open_question.after.actual == UNDETERMINED  # a promise could cover even excluded goods
     result = replay_with(case, set={"item.custom_made": True, "promise.covers_excluded_goods": False})
     assert result.after.actual == "not_returnable"
@@ -305,12 +316,25 @@ def test_what_changes_skips_dates_beyond_the_holiday_calendar():
 
 
 def test_a_fact_that_only_opens_questions_is_no_flip():
-    """Moving the late notice of the split shipment into time does not decide it: the garment's
-    condition is unreported, so the outcome would be undetermined, which is not a flip."""
+    """Under the strict reading, moving the late notice of the split shipment into time does not
+    decide it: the garment's condition is unreported, so the outcome would be undetermined, which
+    is not a flip."""
+    case = next(c for c in CASES if c.id == "sz-wuzhong-split-shipment")
+    _, flips = what_changes(case, book=BOOK, explain=False, readings=Readings(issues="strict"))
+    assert "return.notice_sent_at" not in {f.fact for f in flips}
+    assert {f.outcome for f in flips if not f.fact.startswith("reading ")} == {"out_of_scope"}
+    # the other reading of the issues decides it as the court did: only the timing was raised
+    assert {(f.fact, f.outcome) for f in flips if f.fact.startswith("reading ")} == {
+        ("reading issues", "not_returnable")
+    }
+
+
+def test_a_timely_notice_decides_where_timing_was_the_only_ground():
+    """The shop argued only that the notice was late (seller_grounds [out_of_time], reported): the
+    garment's condition is not in issue (reading as_raised), so a notice in time makes it returnable."""
     case = next(c for c in CASES if c.id == "sz-wuzhong-split-shipment")
     _, flips = what_changes(case, book=BOOK, explain=False)
-    assert "return.notice_sent_at" not in {f.fact for f in flips}
-    assert {f.outcome for f in flips} == {"out_of_scope"}
+    assert {f.outcome for f in flips if f.fact == "return.notice_sent_at"} == {"returnable"}
 
 
 # -- statistics -------------------------------------------------------------------------------------------
@@ -343,8 +367,11 @@ def _good_case() -> dict:
         (lambda d: d.update(judgement_call=True), "judgement_reason"),
         (lambda d: d.update(judgement_call="yes"), "judgement_call"),
         (lambda d: d["timing"]["notice_within"].update(hours=200), "timing.notice_within"),
-        (lambda d: d["implied"][0]["facts"].append("buyer.purpos"), "did you mean buyer.purpose"),
-        (lambda d: d["implied"][0]["facts"].append("dispute.consumer_evidence"), "unknown in the scenario"),
+        (lambda d: d.update(implied=[{"facts": ["buyer.purpos"], "because": "x"}]), "did you mean buyer.purpose"),
+        (
+            lambda d: d.update(implied=[{"facts": ["dispute.consumer_evidence"], "because": "x"}]),
+            "unknown in the scenario",
+        ),
         (lambda d: d["sources"][0].update(grade="D"), "sources.0.grade"),
         (lambda d: d.pop("expected"), "expected: missing"),
         (lambda d: d.update(colour="red"), "colour: unknown field"),

@@ -73,7 +73,7 @@ def test_counting_days_cites_the_civil_law_then_in_force(day, present, absent):
 
 ALLEGED = {
     "condition": {"quality_function_preserved": None},
-    "dispute": {"seller_alleges_not_intact": True, "seller_evidence": "insufficient"},
+    "dispute": {"seller_grounds": ["not_intact"], "seller_evidence": "insufficient"},
 }
 
 

@@ -27,6 +27,7 @@ from returnlaw.facts import FACTS
 from returnlaw.readings import BurdenOfProof, Counting, Readings
 from returnlaw.ruleschema import FrozenDict
 from tests.lawcases import LAW_DIR
+from tests.strategies import consistent
 
 THREADS = 8
 PER_THREAD = int(os.environ.get("RETURNLAW_THREAD_SCENARIOS", "2000"))
@@ -57,7 +58,7 @@ def varied(seed: int) -> tuple[returnlaw.Scenario, Readings, dt.date | None]:
             data["listing"].pop(flag, None)
     readings = Readings(counting=rng.choice(list(Counting)), burden_of_proof=rng.choice(list(BurdenOfProof)))
     as_of = rng.choice([None, None, None, dt.date(2016, 1, 1), dt.date(2023, 1, 1), dt.date(2025, 1, 1)])
-    return parse_scenario(data, today=TODAY), readings, as_of
+    return parse_scenario(consistent(data), today=TODAY), readings, as_of
 
 
 def decide_all(book: returnlaw.RuleBook, jobs: list[tuple]) -> list[tuple[str, bytes]]:

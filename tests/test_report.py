@@ -60,8 +60,9 @@ def test_the_markdown_report_holds_what_a_mediation_proposal_holds():
     assert "金额为人民币899.00元（大写：捌佰玖拾玖元整）" in text
     # who pays the return shipping turns on the promise and, since #11, on whether a non-conformity
     # is established (CPL Art. 24): each party's duty with the facts it depends on
-    assert "经营者：承担退回商品的运费（取决于：经营者是否承诺包退货运费）。" in text
-    assert "消费者：承担退回商品的运费（取决于：商品不符合质量要求是否已经查实" in text
+    # the consumer claimed nothing beyond the return (#12): no promise of free return shipping and
+    # no established defect are in issue, so the consumer pays the return shipping outright
+    assert "消费者承担退回商品的运费。" in text and "消费者未提出其他主张，均不在争议之中" in text
     # deadlines with dates and days remaining (today is 2024-01-20)
     assert "|退款期限（收到退回商品之日起七日）|2024年1月22日|尚余2日|" in text
     assert "|发出退货通知的最后一日|2024年1月19日|已遵守|" in text

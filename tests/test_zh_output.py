@@ -79,9 +79,11 @@ def test_the_down_jacket_in_chinese_fits_in_60_lines_with_no_field_name_and_no_e
     assert "2024年1月22日，已届满" not in flowing  # today is 2024-01-20 here
     assert "退款期限（收到退回商品之日起七日）：2024年1月22日，尚余2日" in flowing
     assert "899.00元（大写：捌佰玖拾玖元整）" in flowing
-    # who pays the return shipping turns on the promise and, since #11, on an established
-    # non-conformity: named among the duties that wait for facts
-    assert "义务取决于尚未查明的事实（经营者是否承诺包退货运费、商品不符合质量要求是否已经查实" in flowing
+    # the consumer claimed nothing beyond the return (#12): neither a promise of free return
+    # shipping nor an established defect is in issue, so the consumer pays the return shipping
+    assert "消费者：" in out and "· 承担退回商品的运费" in out
+    assert "另有2项义务取决于尚未查明的事实（信用卡手续费" in flowing
+    assert "消费者未提出其他主张，均不在争议之中（《民事诉讼法》第六十七条第一款" in flowing
 
 
 def test_full_still_gives_the_whole_trace(capsys):
@@ -106,14 +108,18 @@ def test_check_reads_as_chinese(capsys, path, full):
 def test_an_undetermined_decision_names_only_the_facts_that_could_change_it(capsys):
     _, out = run(capsys, "check", str(EXAMPLES / "downjacket-order.yaml"), "--lang", "zh")
     assert out.startswith("结论：尚不能确定，取决于以下事实：")
-    assert "一、消费者买这件商品是为了什么？" in out
+    # what the dispute is about first (#12), then what the grounds turn on
+    assert "一、经营者以什么理由拒绝退货？（可多选；未拒绝则不选）" in out
+    assert "二、消费者买这件商品是为了什么？" in out
     assert_reads_as_chinese(out, typed_strings(EXAMPLES / "downjacket-order.yaml"))
 
 
 def test_ask_in_chinese_reads_as_chinese(monkeypatch, capsys, tmp_path):
     answers = tmp_path / "answers.yaml"
     data = yaml.safe_load((EXAMPLES / "answers" / "downjacket.yaml").read_text(encoding="utf-8"))
-    data["conduct.abuse_established"] = "不知道"  # a claimed defect no longer decides (#11): abuse does
+    # a claimed defect no longer decides (#11): abuse does, once the seller raises it (#12)
+    data["dispute.seller_grounds"] = ["not_intact", "abuse"]
+    data["conduct.abuse_established"] = "不知道"
     answers.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     _, out = run(capsys, "ask", str(EXAMPLES / "downjacket-order.yaml"), "--answers", str(answers), "--lang", "zh")

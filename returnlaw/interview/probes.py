@@ -61,8 +61,8 @@ def probe_values(ctx: Ctx, scenario: Scenario, path: str) -> list[object]:
         return [True, False]
     if kind == "enum":
         return [ENUMS[path](v) for v in ctx.shape.choices[path]]
-    if kind == "set":
-        return []  # read only by consequence rules (the seller's stated grounds): never decisive
+    if kind == "set":  # the grounds or claims raised: none of them, or every one (rules/grounds.yaml)
+        return [(), tuple(FACTS[path].values)]
     if kind == "number":
         values = _number_probes(ctx, scenario, path)
     elif kind in ("date", "moment"):

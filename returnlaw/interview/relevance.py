@@ -12,11 +12,12 @@ from ..api import default_rulebook
 from ..conditions import UNKNOWN
 from ..evaluator import UNDETERMINED, Evaluation, evaluate
 from ..facts import FACTS
+from ..grounds import GROUNDS_FILE, not_produced_facts, raised_ground
 from ..inputs import parse_scenario
 from ..periods import CalendarCoverageError
 from ..questions import Wording, default_wording
 from ..readings import DEFAULT_READINGS, Readings
-from ..rulebook import RuleBook
+from ..rulebook import Presume, RuleBook
 from ..scenario import Scenario
 from .probes import Ctx, Probe, assign, probe_values
 from .shape import DATE_FACTS, LAW_DATE, Shape, shape_of
@@ -57,6 +58,28 @@ def _evaluations(ctx: Ctx, scenario: Scenario) -> list[Evaluation]:
     return [evaluate(ctx.book, scenario, as_of=day, readings=ctx.readings) for day in ctx.shape.law_days]
 
 
+def _rebuttable(ev: Evaluation) -> bool:
+    """Whether a burden-of-proof presumption filled a fact, or evidence nobody produced took a
+    rule out of issue: a party may still produce it. A fact the goods' category settles cannot be
+    otherwise, and one nobody put in issue is not asked (rules/grounds.yaml)."""
+    return any(
+        isinstance(effect := ev.book.rules[rule].effect, Presume) and effect.kind == "presumed"
+        for _, _, rule in ev.presumed
+    ) or bool(_unproduced(ev))
+
+
+def _unproduced(ev: Evaluation) -> set[str]:
+    """The evidence facts whose absence took a rule out of issue (rules/grounds.yaml, not_produced)."""
+    missing: set[str] = set()
+    for i, step in enumerate(ev.epoch.steps):
+        rule = step.rule
+        if rule.file != GROUNDS_FILE or rule.effect is not None or raised_ground(rule.when_data) is not None:
+            continue
+        if ev.applies(i) is True:
+            missing.update(p for p in not_produced_facts(rule.when_data) if FACTS[p].get(ev.scenario) is None)
+    return missing
+
+
 def _open_facts(ctx: Ctx, scenario: Scenario, evaluations: Sequence[Evaluation]) -> dict[str, int]:
     """Unknown facts read by undecided outcome rules, with how many such rules read each."""
     readers: dict[str, set[str]] = {}
@@ -67,6 +90,8 @@ def _open_facts(ctx: Ctx, scenario: Scenario, evaluations: Sequence[Evaluation])
             if step.rule.group != "effects" and ev.applies(i) is None:
                 for path in step.rule.condition.facts:
                     readers.setdefault(path, set()).add(step.rule.id)
+        for path in _unproduced(ev):  # evidence a party may still produce
+            readers.setdefault(path, set()).add("not_produced")
     if scenario.purchase.date is None and ctx.as_of is None:
         # It picks the version of the law, so in effect every undecided rule reads it.
         readers[LAW_DATE] = set().union(*readers.values())
@@ -175,8 +200,8 @@ def _given(start: Scenario, where: Scenario, path: str) -> dict[str, object]:
 def findings(ctx: Ctx, scenario: Scenario, limit: int | None = None) -> list[Finding]:
     evaluations = _evaluations(ctx, scenario)
     current = ctx.outcome(scenario)
-    if current != UNDETERMINED and not any(ev.presumed for ev in evaluations):
-        return []  # decided without presumptions: more facts can only confirm it
+    if current != UNDETERMINED and not any(_rebuttable(ev) for ev in evaluations):
+        return []  # decided without rebuttable presumptions: more facts can only confirm it
     dispute_open = any(FACTS[p].get(scenario) is not None for p in ctx.shape.evidence)
     # A fact answered "unknown" stays open: it is never asked again, but the others are probed
     # as if it will be known, so one "unknown" does not end the interview. Once a dispute is
