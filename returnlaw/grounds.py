@@ -213,6 +213,8 @@ def _joint_specs(table: GroundsTable) -> list[dict[str, Any]]:
 
 
 def _not_produced_specs(table: GroundsTable, rules: Mapping[str, Any]) -> list[dict[str, Any]]:
+    if table.not_produced and not table.evidence_basis:
+        raise GroundsError("evidence_basis: not_produced needs the provisions its rules rest on")
     specs = []
     in_dispute = {"any": [{"fact": listed, "known": True} for listed, _ in SECTIONS.values()]}
     for target, entry in table.not_produced.items():

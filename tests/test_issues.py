@@ -162,6 +162,12 @@ def copy_rules(tmp_path: Path) -> Path:
             r"seller_grounds\.custom_made\.absent",
         ),
         ("absent: {item.perishable: false}", "absent: {item.perishable: maybe}", r"seller_grounds\.perishable\.absent"),
+        (
+            "evidence_basis: [cpl 25(3), civpro 67(1), civpro 64(1), civpro_interp 90(2)]",
+            "evidence_basis: []",
+            r"evidence_basis: not_produced needs",
+        ),
+        ("facts: [dispute.seller_inspected_on_arrival]", "facts: [dispute.hours_held]", r"does not read"),
         ("out_of_issue: [cpl-25-1-late-notice]", "out_of_issue: [cpl-25-1-late]", r"no rule 'cpl-25-1-late'"),
         ("    provision: cpl 4\n", "    provision: cpl 99\n", r"seller_grounds\.abuse\.provision"),
         ("  abuse:\n", "  abuses:\n", r"seller_grounds: entries must be exactly"),
