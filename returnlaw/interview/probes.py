@@ -62,7 +62,10 @@ def probe_values(ctx: Ctx, scenario: Scenario, path: str) -> list[object]:
     if kind == "enum":
         return [ENUMS[path](v) for v in ctx.shape.choices[path]]
     if kind == "set":  # the grounds or claims raised: none of them, or every one (rules/grounds.yaml)
-        return [(), tuple(FACTS[path].values)]
+        fewest: tuple[str, ...] = ()
+        if path == "dispute.seller_grounds" and scenario.dispute.seller_alleges_not_intact:
+            fewest = ("not_intact",)  # the allegation already stated is one of the grounds
+        return [fewest, tuple(FACTS[path].values)]
     if kind == "number":
         values = _number_probes(ctx, scenario, path)
     elif kind in ("date", "moment"):

@@ -248,7 +248,7 @@ def _alone(ctx: Ctx, scenario: Scenario, evaluations: Sequence[Evaluation], curr
         target = "scope" if scope is UNKNOWN else "right" if scope == "in" else None
         if target is None:
             continue
-        groups = _depends(ev, target, ctx.shape.presumable)
+        groups = _depends(ev, target, ctx.shape.fillable)
         for i, step in enumerate(ev.epoch.steps):
             if step.rule.group in groups and ev.applies(i) is None:
                 facts |= step.rule.condition.facts

@@ -54,6 +54,7 @@ class Shape:
     literals: Mapping[str, tuple[str, ...]]  # literal values of a text fact
     choices: Mapping[str, tuple[str, ...]]  # one value of a choice fact per class no outcome rule tells apart
     presumable: frozenset[str]  # facts a burden-of-proof presumption can fill
+    fillable: frozenset[str]  # facts any presumption can fill (also the category's, the issues table's)
     evidence: frozenset[str]  # facts read only by burden-of-proof rules
     law_days: tuple[dt.date, ...]  # one day in each version of the law
     order: Mapping[str, int]
@@ -81,6 +82,7 @@ def _build_shape(book: RuleBook) -> Shape:
     sets: dict[str, set[frozenset[str]]] = {}  # the value sets outcome rules test a choice fact against
     periods: set[Period] = set()
     presumable: set[str] = set()
+    fillable: set[str] = set()
     by_presumptions: set[str] = set()
     by_others: set[str] = set()
     for rule in book.rules.values():
@@ -88,7 +90,9 @@ def _build_shape(book: RuleBook) -> Shape:
             continue
         (by_presumptions if rule.group == "presumptions" else by_others).update(rule.condition.facts)
         if isinstance(rule.effect, Presume):
-            presumable.update(path for path, _ in rule.effect.facts)
+            fillable.update(path for path, _ in rule.effect.facts)
+            if rule.effect.kind == "presumed":  # what the category settles or nobody raised is not disputed
+                presumable.update(path for path, _ in rule.effect.facts)
         for node in condition_nodes(rule.when_data):
             _read_node(node, compared, thresholds, literals, periods, reading_bounds)
             if FACTS.get(node.get("fact", ""), None) is not None and FACTS[node["fact"]].kind == "enum":
@@ -103,6 +107,7 @@ def _build_shape(book: RuleBook) -> Shape:
         literals={p: tuple(sorted(v)) for p, v in literals.items()},
         choices={p: _representatives(p, sets.get(p, set())) for p, spec in FACTS.items() if spec.kind == "enum"},
         presumable=frozenset(presumable),
+        fillable=frozenset(fillable),
         # the dispute's own facts stay evidence though an outcome rule reads one too (whether the
         # seller alleges damage; a condition verified at pickup)
         evidence=frozenset(p for p in by_presumptions if p not in by_others or p.startswith("dispute.")),
