@@ -175,12 +175,20 @@ class Renderer:
         more = "" if len(facts) == len(listed) else self._t("presumed_more", n=len(facts))
         head = self._t("presumed") + (self._paren(more) if more else "") + self._colon()
         against = self._t("burden_against", party=b.against) if b.against else ""
-        line = against + head + self._sep().join(listed) + ("……" if more and self.lang == "zh" else "")
-        if s.not_raised is not None:  # what nobody raised, in the same paragraph
-            line = (
-                self._end(line) + ("" if self.lang == "zh" else " ") + not_raised_text(s.not_raised, citer, self.lang)
+        line = against.strip()
+        if facts:
+            line += (
+                ("" if self.lang == "zh" or not line else " ")
+                + head
+                + self._sep().join(listed)
+                + ("……" if more and self.lang == "zh" else "")
             )
-        doc.add(self._end(line), hanging="  ")
+        if s.not_raised is not None:  # what nobody raised, in the same paragraph
+            line = (self._end(line) + ("" if self.lang == "zh" else " ") if line else "") + not_raised_text(
+                s.not_raised, citer, self.lang
+            )
+        if line:
+            doc.add(self._end(line), hanging="  ")
 
     def settled(self, doc: Doc, s: Summary, citer: Citer) -> None:
         """What the goods' category settles, and what nobody raised: a paragraph each."""

@@ -435,7 +435,8 @@ def _not_produced(decision: Decision, book: RuleBook, text) -> list[Line]:
     for p in decision.presumptions:
         rule = book.rules.get(p.rule)
         if p.kind == "out_of_issue" and rule is not None and raised_ground(rule.when_data) is None:
-            lines.append(Line(text(rule.title_zh, rule.title_en), tuple(p.basis), rule.id))
+            said = text(rule.title_zh, rule.title_en)
+            lines.append(Line(said[:1].upper() + said[1:], tuple(p.basis), rule.id))
     return lines
 
 

@@ -193,3 +193,38 @@ def test_a_bad_settles_entry_is_a_load_error_naming_the_place(tmp_path):
     )
     with pytest.raises(RuleFileError, match=r"^categories\.yaml: settles\.item\.perishable\.true\.categories: 'sofa'"):
         load_rulebook(rules)
+
+
+# -- how the summary says it -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_burden_with_every_condition_stated_says_what_nobody_raised_and_no_empty_list(lang):
+    """The burden of proof decided, nothing was presumed (every condition fact is stated): the
+    paragraph names whom the dispute goes against and what nobody raised, with no empty list of
+    presumed facts and no doubled full stop; evidence nobody produced has its own line."""
+    from returnlaw.render import Renderer
+
+    kept = ("quality_function_preserved", "appearance_preserved", "accessories_complete", "labels_complete")
+    names = [p.split(".")[1] for p in FACTS if p.startswith("condition.") and FACTS[p].kind == "bool"]
+    condition = {name: name in kept for name in names}  # every condition stated: intact, nothing done to it
+    scenario = parse_scenario(
+        {
+            "purchase": {"date": "2024-01-10", "channel": "online"},
+            "item": {"category": "clothing", "price": 899},
+            "delivery": {"signed_at": "2024-01-12"},
+            "return": {"notice_sent_at": "2024-01-13"},
+            "condition": condition,
+            "dispute": {"seller_grounds": ["not_intact"], "consumer_claims": [], "seller_evidence": "insufficient"},
+        }
+    )
+    decision = evaluate(BOOK, scenario).decision()
+    assert decision.outcome == "returnable" and not [p for p in decision.presumptions if p.kind == "presumed"]
+    out = Renderer(BOOK, lang, today=dt.date(2024, 1, 20)).render(decision, scenario=scenario).plain(width=80)
+    flowing = "".join(out.split()) if lang == "zh" else " ".join(out.split())
+    if lang == "zh":
+        assert "争议事实的不利后果由经营者承担。经营者未以定作商品" in flowing and "据此推定的事实" not in flowing
+        assert "经营者未提交到货查验记录，不能以此对抗消费者（" in flowing
+    else:
+        assert "go against the seller. The seller did not refuse" in flowing and ". ." not in flowing
+        assert "The seller produced no record of an inspection on arrival" in flowing
