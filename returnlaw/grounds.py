@@ -25,7 +25,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .conditions import condition_nodes
 from .facts import FACTS
 from .scenario import ConsumerClaim, SellerGround
 from .tables import SEVEN_DAY_RIGHT
@@ -151,7 +150,12 @@ def ground_specs(table: GroundsTable, rules: Mapping[str, Any]) -> list[dict[str
             # Unknown while the list is not stated: the presumption waits (and the interview sees
             # the list as a question), it does not apply.
             raised = [{"reading": "issues", "eq": "as_raised"}, {"not": {"fact": listed, "contains": name}}]
-            base = {"cite": cite, "title_zh": ground.why_zh, "title_en": ground.why_en}
+            base = {
+                "cite": cite,
+                "title_zh": ground.why_zh,
+                "title_en": ground.why_en,
+                "labels": [_label(listed, name)],
+            }
             slug = name.replace("_", "-")
             if ground.absent:
                 specs.append(
@@ -203,6 +207,7 @@ def _joint_specs(table: GroundsTable) -> list[dict[str, Any]]:
                 "cite": cite,
                 "title_zh": joint.why_zh,
                 "title_en": joint.why_en,
+                "labels": [_label(listed, g) for g in joint.grounds],
                 "in_force": {"from": SEVEN_DAY_RIGHT},
                 "when": {"all": [{"reading": "issues", "eq": "as_raised"}, *none_raised]},
                 "then": {"presume": dict(joint.absent)},
@@ -230,6 +235,7 @@ def _not_produced_specs(table: GroundsTable, rules: Mapping[str, Any]) -> list[d
                 "cite": list(table.evidence_basis),
                 "title_zh": entry.why_zh,
                 "title_en": entry.why_en,
+                "labels": [NOT_PRODUCED],
                 "in_force": {"from": max(SEVEN_DAY_RIGHT, rule.in_force_from), "to": rule.in_force_to},
                 "exception_to": [target],
                 "when": {
@@ -248,20 +254,32 @@ def _not_produced_specs(table: GroundsTable, rules: Mapping[str, Any]) -> list[d
     return specs
 
 
-def not_produced_facts(when_data: object) -> tuple[str, ...]:
-    """The evidence a rule of ``not_produced`` found missing, read from its condition as written."""
-    found = [n["fact"] for n in condition_nodes(when_data) if n.get("known") is False and "fact" in n]
-    listed = {listed for listed, _ in SECTIONS.values()}
-    return tuple(str(f) for f in found if f not in listed)
+# Labels the generated rules carry, so readers tell them apart without reading their conditions.
+NOT_PRODUCED = "issues:not_produced"
+_RAISED = "issues:raised:"
 
 
-def raised_ground(when_data: object) -> tuple[str, str] | None:
-    """(the list fact, the ground or claim) a rule of the table turns on, read from its condition
-    as written; None for a rule the table did not generate."""
-    for node in condition_nodes(when_data):
-        if "contains" in node and node.get("fact") in SECTIONS_BY_FACT:
-            return str(node["fact"]), str(node["contains"])
+def _label(listed: str, name: str) -> str:
+    return f"{_RAISED}{listed}:{name}"
+
+
+def raised_ground(rule: Any) -> tuple[str, str] | None:
+    """(the list fact, the ground or claim) a rule of the table turns on; None for any other rule
+    (a joint rule gives its first ground)."""
+    for label in rule.labels:
+        if label.startswith(_RAISED):
+            listed, _, name = label[len(_RAISED) :].partition(":")
+            return listed, name
     return None
+
+
+def not_produced_facts(rule: Any) -> tuple[str, ...]:
+    """The evidence a ``not_produced`` rule rests on (empty for any other rule): the facts its
+    condition reads besides the lists of grounds and claims."""
+    if NOT_PRODUCED not in rule.labels:
+        return ()
+    listed = {listed for listed, _ in SECTIONS.values()}
+    return tuple(sorted(rule.condition.facts - listed))
 
 
 __all__ = [

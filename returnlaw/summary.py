@@ -22,7 +22,7 @@ from .conditions import condition_nodes
 from .decision import DeadlineOut, Decision, ObligationOut, Reason
 from .evaluator import evaluate
 from .facts import FACTS
-from .grounds import GROUNDS_FILE, raised_ground
+from .grounds import GROUNDS_FILE, not_produced_facts, raised_ground
 from .i18n import money, note_text, reading_name, reading_value, rmb_upper, show_date, t, words
 from .interview.probes import assign
 from .questions import Wording, default_wording
@@ -400,7 +400,7 @@ def _not_raised(decision: Decision, book: RuleBook, words: Words, scenario: Scen
         if p.kind not in ("not_in_issue", "out_of_issue"):
             continue
         rule = book.rules.get(p.rule)
-        found = raised_ground(rule.when_data) if rule is not None else None
+        found = raised_ground(rule) if rule is not None else None
         if found is None:
             continue
         raised[found[0]][words.value(found[0], found[1])] = None
@@ -434,7 +434,7 @@ def _not_produced(decision: Decision, book: RuleBook, text) -> list[Line]:
     lines = []
     for p in decision.presumptions:
         rule = book.rules.get(p.rule)
-        if p.kind == "out_of_issue" and rule is not None and raised_ground(rule.when_data) is None:
+        if p.kind == "out_of_issue" and rule is not None and not_produced_facts(rule):
             said = text(rule.title_zh, rule.title_en)
             lines.append(Line(said[:1].upper() + said[1:], tuple(p.basis), rule.id))
     return lines

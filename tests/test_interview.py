@@ -139,8 +139,8 @@ def not_in_issue_facts(ev) -> set[str]:
             continue
         if isinstance(rule.effect, Presume):
             facts.update(path for path, _ in rule.effect.facts)
-        elif raised_ground(rule.when_data) is None:
-            facts.update(not_produced_facts(rule.when_data))
+        elif raised_ground(rule) is None:
+            facts.update(not_produced_facts(rule))
         else:
             facts.update(p for target in rule.exception_to for p in BOOK.rules[target].condition.facts)
     return {p for p in facts if FACTS[p].get(ev.scenario) is None or (p, FACTS[p].get(ev.scenario)) in _presumed(ev)}

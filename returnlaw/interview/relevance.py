@@ -12,7 +12,7 @@ from ..api import default_rulebook
 from ..conditions import UNKNOWN
 from ..evaluator import UNDETERMINED, Evaluation, evaluate
 from ..facts import FACTS
-from ..grounds import GROUNDS_FILE, not_produced_facts, raised_ground
+from ..grounds import GROUNDS_FILE, not_produced_facts
 from ..inputs import parse_scenario
 from ..periods import CalendarCoverageError
 from ..questions import Wording, default_wording
@@ -73,10 +73,9 @@ def _unproduced(ev: Evaluation) -> set[str]:
     missing: set[str] = set()
     for i, step in enumerate(ev.epoch.steps):
         rule = step.rule
-        if rule.file != GROUNDS_FILE or rule.effect is not None or raised_ground(rule.when_data) is not None:
-            continue
-        if ev.applies(i) is True:
-            missing.update(p for p in not_produced_facts(rule.when_data) if FACTS[p].get(ev.scenario) is None)
+        evidence = not_produced_facts(rule) if rule.file == GROUNDS_FILE else ()
+        if evidence and ev.applies(i) is True:
+            missing.update(p for p in evidence if FACTS[p].get(ev.scenario) is None)
     return missing
 
 
