@@ -176,3 +176,25 @@ def _with_readers(facts: dict[str, FactSpec]) -> dict[str, FactSpec]:
 
 
 FACTS: dict[str, FactSpec] = {**_with_readers(_section_facts()), **{f.path: f for f in _DERIVED}}
+
+
+def _enum_classes() -> dict[str, type[StrEnum]]:
+    out: dict[str, type[StrEnum]] = {}
+    for section, field in Scenario.model_fields.items():
+        model = field.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            for name, sub in model.model_fields.items():
+                found = [a for a in typing.get_args(sub.annotation) if isinstance(a, type) and issubclass(a, StrEnum)]
+                if found:
+                    out[f"{field.alias or section}.{name}"] = found[0]
+    return out
+
+
+_ENUMS = _enum_classes()
+
+
+def as_member(path: str, value: object) -> object:
+    """A choice fact's value as its enum member (rule files and probes give the text), so that a
+    scenario written without validation holds what validation would have made of it."""
+    enum = _ENUMS.get(path)
+    return enum(value) if enum is not None and isinstance(value, str) else value

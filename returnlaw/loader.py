@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from .compiled import compile_epochs
 from .conditions import Compiled, ConditionError, Context, compile_condition, compile_days, jointly_impossible
 from .echo import one_line
-from .facts import FACTS
+from .facts import FACTS, as_member
 from .files import FileError, kind_of, read_bounded
 from .grounds import GROUNDS_FILE, GroundsError, ground_specs, grounds_from, load_grounds
 from .inputs import InputError, check_shape
@@ -482,7 +482,7 @@ class _Compiler:
                 raise ValueError(f"then.presume: {path!r} is not a yes/no or choice fact")
             probe = compile_condition({"fact": path, "eq": value}, self.context, "then.presume")
             del probe  # validates the literal against the fact's values
-            pairs.append((path, value))
+            pairs.append((path, as_member(path, value)))  # written into scenarios unvalidated
         return Presume(tuple(pairs))
 
     # -- exceptions ------------------------------------------------------------------------

@@ -228,3 +228,20 @@ def test_a_burden_with_every_condition_stated_says_what_nobody_raised_and_no_emp
     else:
         assert "go against the seller. The seller did not refuse" in flowing and ". ." not in flowing
         assert "The seller produced no record of an inspection on arrival" in flowing
+
+
+@PROPERTY
+@given(scenarios(), st.lists(st.booleans(), min_size=80, max_size=80))
+def test_presumed_choices_are_written_in_as_validation_would_make_them(data, mask):
+    """A presumed choice is its enum member, not the rule file's text: the scenario the decision
+    carries dumps exactly (pydantic warns, and a strict JSON consumer breaks, on text in an enum)."""
+    import warnings
+
+    scenario = partial(data, mask)
+    evaluation = evaluate(BOOK, scenario, as_of=scenario.purchase.date or TODAY)
+    for path, value, _rule in evaluation.presumed:
+        if FACTS[path].kind == "enum":
+            assert type(value) is not str and type(FACTS[path].get(evaluation.scenario)) is not str, path
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        evaluation.scenario.model_dump(mode="json", by_alias=True)

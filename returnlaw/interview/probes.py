@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..evaluator import outcome_of
-from ..facts import FACTS
+from ..facts import FACTS, as_member
 from ..periods import CalendarCoverageError, Counting, period_span, within_period
 from ..readings import Readings
 from ..rulebook import RuleBook
@@ -28,7 +28,9 @@ def assign(scenario: Scenario, path: str, value: object) -> Scenario | None:
     attr = "return_" if section == "return" else section
     part = getattr(scenario, attr)
     spec = FACTS[path]
-    if value is not None and not ((spec.kind == "bool" and isinstance(value, bool)) or value in spec.values):
+    if spec.kind == "enum" and isinstance(value, str) and value in spec.values:
+        value = as_member(path, value)  # as validation makes it: dumps of the scenario stay exact
+    elif value is not None and not ((spec.kind == "bool" and isinstance(value, bool)) or value in spec.values):
         try:  # booleans and allowed choices are valid as they are; other values are checked
             value = getattr(type(part).model_validate({name: value}), name)
         except ValidationError:
