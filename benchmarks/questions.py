@@ -68,6 +68,8 @@ def trials(only: str | None) -> Iterator[Trial]:
     book = default_rulebook()
     if only in (None, "cases"):
         for case in load_cases():
+            if case.decides == "listing":  # judged for every purchase: no one purchase to interview about
+                continue
             base = case.scenario
             for day in law_dates(case, base, book):
                 anchor = base.purchase.date or day

@@ -263,10 +263,9 @@ def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
     return {k: (_drop_none(v) if isinstance(v, dict) else v) for k, v in data.items() if v is not None}
 
 
-def _report(
-    item: ProductListing, day: dt.date, decision: Decision, asks: dict[str, str], book: RuleBook
-) -> ListingAudit:
-    findings = [
+def listing_findings(decision: Decision) -> list[Finding]:
+    """The warnings of a listing's evaluation that hold for every purchase, as findings."""
+    return [
         Finding(
             code=w.code,
             kind="penalty" if w.code.startswith(PENALTY_PREFIX) else "breach",
@@ -278,7 +277,22 @@ def _report(
         for w in decision.warnings
         if w.if_outcome is None  # a listing's breach holds for every purchase, not only a returnable one
     ]
-    questions = _questions(decision, asks, book)
+
+
+def open_warning_facts(decision: Decision, book: RuleBook) -> list[str]:
+    """The unknown facts of the warning rules the evaluation could not decide, in rule order."""
+    wanted: dict[str, None] = {}
+    for reason in decision.reasons:
+        if reason.status == "undetermined" and isinstance(book.rules[reason.rule].effect, Warning):
+            wanted.update(dict.fromkeys(reason.unknown_facts))
+    return list(wanted)
+
+
+def _report(
+    item: ProductListing, day: dt.date, decision: Decision, asks: dict[str, str], book: RuleBook
+) -> ListingAudit:
+    findings = listing_findings(decision)
+    questions = sorted({asks[path] for path in open_warning_facts(decision, book) if path in asks})
     breaches = [f for f in findings if f.kind == "breach"]
     penalties = [f for f in findings if f.kind == "penalty"]
     refs = {ref for f in findings for ref in f.cite}
@@ -288,17 +302,6 @@ def _report(
         compliant=False if breaches else (None if questions else True),
         breaches=breaches,
         penalties=penalties,
-        questions=questions,
+        questions=questions,  # listing fields that would settle a possible breach
         citations={ref: c for ref, c in decision.citations.items() if ref in refs},
     )
-
-
-def _questions(decision: Decision, asks: dict[str, str], book: RuleBook) -> list[str]:
-    """Listing fields that would settle a warning rule the audit could not decide."""
-    wanted: dict[str, None] = {}
-    for reason in decision.reasons:
-        if reason.status == "undetermined" and isinstance(book.rules[reason.rule].effect, Warning):
-            for path in reason.unknown_facts:
-                if path in asks:
-                    wanted[asks[path]] = None
-    return sorted(wanted)

@@ -36,6 +36,7 @@ from .echo import one_line
 from .facts import FACTS
 from .files import FileError, read_bounded
 from .inputs import InputError, closest, load_data, parse_scenario
+from .listing_scope import purchase_facts_in
 from .rulebook import RuleBook
 from .scenario import Scenario, read_path
 
@@ -93,7 +94,8 @@ class _Model(BaseModel):
 
 
 class Outcome(StrEnum):
-    """What the court or regulator held, in the engine's vocabulary (never ``undetermined``)."""
+    """What the court or regulator held about a return, in the engine's vocabulary (never
+    ``undetermined``)."""
 
     RETURNABLE = "returnable"  # the consumer could return and be refunded under the rule
     NOT_RETURNABLE = "not_returnable"  # the claim under the rule failed
@@ -193,8 +195,16 @@ class PurchaseWindow(_Model):
         return self
 
 
+class ListingVerdict(StrEnum):
+    """What a regulator held about a listing (a case that ``decides: listing``)."""
+
+    COMPLIANT = "compliant"  # the listing breaks no rule of the return law
+    NON_COMPLIANT = "non_compliant"  # it breaks one for every purchase made from it
+
+
 class Expected(_Model):
-    outcome: Outcome
+    outcome: Outcome | None = None  # a case that decides a return
+    listing: ListingVerdict | None = None  # a case that decides a listing
     warnings: tuple[Annotated[StrictStr, Field(pattern=r"^[a-z_]+$")], ...] = ()
     provisions: Annotated[tuple[ShortText, ...], Field(min_length=1)]  # as the court cited them
 
@@ -206,6 +216,9 @@ class Case(_Model):
     digest_no: Annotated[StrictInt, Field(ge=1)] | None = None  # the case's number in shared/cases.md
     title: Bilingual
     authority: Authority
+    # What was decided: one buyer's return, or a listing for every purchase made from it (a
+    # regulator's decision on a "not returnable" label), which replay judges as the audit does.
+    decides: Literal["return", "listing"] = "return"
     court: Bilingual
     decided: PartialDate | None = None
     reported: PartialDate | None = None
@@ -228,6 +241,7 @@ class Case(_Model):
     @model_validator(mode="after")
     def _consistent(self) -> Case:
         _check_flags(self)
+        _check_expected(self)
         _check_implied(self)
         _check_dates(self)
         return self
@@ -249,6 +263,23 @@ def _check_flags(case: Case) -> None:
         raise ValueError("judgement_call: true needs a judgement_reason, and a judgement_reason needs judgement_call")
     if case.judgement_call and case.known_disagreement:
         raise ValueError("a judgement call is already reported separately; drop known_disagreement")
+
+
+def _check_expected(case: Case) -> None:
+    if case.decides == "return":
+        if case.expected.outcome is None or case.expected.listing is not None:
+            raise ValueError("a case that decides a return gives expected.outcome (and no expected.listing)")
+        return
+    if case.expected.listing is None or case.expected.outcome is not None:
+        raise ValueError("a case that decides a listing gives expected.listing (and no expected.outcome)")
+    if case.timing is not None:
+        raise ValueError("timing: a listing is judged for every purchase; the notice's timing belongs to one purchase")
+    extra = purchase_facts_in(case.scenario)
+    if extra:
+        raise ValueError(
+            f"scenario.{extra[0]}: a fact of one purchase; a case that decides a listing is replayed for "
+            "every purchase made from it, so the scenario gives only what the listing settles"
+        )
 
 
 def _check_implied(case: Case) -> None:

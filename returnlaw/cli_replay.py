@@ -41,11 +41,13 @@ from .whatif import Flip, WhatIf, parse_assignments, replay_with, what_changes
 
 Handler = Callable[[argparse.Namespace, Console], int]
 EXIT_AGREE, EXIT_DISAGREE = 0, 1
+LISTING_STYLE = {"compliant": "bold green", "non_compliant": "bold red"}
 
 WORDS: dict[str, dict[str, str]] = {
     "id": {"zh": "案例", "en": "id"},
     "court": {"zh": "法院/机关", "en": "court"},
     "expected": {"zh": "法院结论", "en": "court held"},
+    "expected.regulator": {"zh": "机关结论", "en": "regulator held"},
     "actual": {"zh": "引擎结论", "en": "engine"},
     "agree": {"zh": "一致", "en": "agree"},
     "deciding": {"zh": "决定性条文", "en": "deciding provisions"},
@@ -59,6 +61,7 @@ WORDS: dict[str, dict[str, str]] = {
     "after": {"zh": "假设后", "en": "what-if"},
     "changes": {"zh": "变化及原因", "en": "What changed and why"},
     "holding": {"zh": "法院的理由", "en": "The court"},
+    "holding.regulator": {"zh": "机关的理由", "en": "The regulator"},
     "engine": {"zh": "引擎的理由", "en": "The engine"},
     "title": {"zh": "案例回放", "en": "replay"},
     "whatif": {"zh": "假设变化", "en": "what-if"},
@@ -81,6 +84,7 @@ WORDS: dict[str, dict[str, str]] = {
     "not_encoded": {"zh": "（未编码）", "en": " (not encoded)"},
     "law_as_of": {"zh": "适用规定的日期", "en": "law as of"},
     "agrees": {"zh": "与法院结论一致", "en": "agrees"},
+    "agrees.regulator": {"zh": "与机关结论一致", "en": "agrees"},
     "uncertain": {"zh": "存疑", "en": "uncertain"},
     "implied_one": {"zh": "推定事实", "en": "implied"},
     "needs": {"zh": "引擎尚需查明：{facts}", "en": "engine needs {facts}"},
@@ -89,6 +93,12 @@ WORDS: dict[str, dict[str, str]] = {
     "warnings_missing": {"zh": "缺少预期的提示：{codes}", "en": "expected warning(s) not raised: {codes}"},
     "unexplained": {"zh": "案例文件未作说明", "en": "not explained in the case file"},
     "judgement_reason": {"zh": "需裁量：{why}", "en": "judgement call: {why}"},
+    "verdict.compliant": {"zh": "商品页面合规", "en": "listing compliant"},
+    "verdict.non_compliant": {"zh": "商品页面存在违规", "en": "listing in breach"},
+    "unread": {
+        "zh": "{id}：对商品页面的认定适用于每一笔购买，未考虑单笔购买的事实：{facts}",
+        "en": "{id}: a listing is judged for every purchase made from it; facts of one purchase not read: {facts}",
+    },
     "kind.undetermined": {"zh": "尚不能确定", "en": "undetermined"},
     "kind.different_outcome": {"zh": "结论不同", "en": "different_outcome"},
     "kind.warning_missing": {"zh": "缺少提示", "en": "warning_missing"},
@@ -206,7 +216,7 @@ def run_json(run: Run, book: RuleBook) -> dict[str, Any]:
         "deciding_provisions": list(run.deciding_provisions),
         "court_provisions": [{"ref": p, "encoded": encoded(p, book)} for p in case.expected.provisions],
         "missing_warnings": list(run.missing_warnings),
-        "questions": list(run.evaluation.questions),
+        "questions": list(run.questions),
         "law_as_of": [d.isoformat() for d in run.law_dates],
         "implied_facts": list(case.implied_facts),
         "placed_dates": list(run.placed),
@@ -215,7 +225,10 @@ def run_json(run: Run, book: RuleBook) -> dict[str, Any]:
 
 
 def _outcome(outcome: str, lang: str = "en", book: RuleBook | None = None) -> Text:
-    """An outcome in the reader's language (the vocabulary's words), coloured as in ``check``."""
+    """An outcome in the reader's language (the vocabulary's words), coloured as in ``check``; or
+    the verdict on a listing (a case that decides one)."""
+    if f"verdict.{outcome}" in WORDS:
+        return Text(_w(f"verdict.{outcome}", lang), style=LISTING_STYLE[outcome])
     words = (book or default_rulebook()).vocabulary.variables["outcome"].values.get(outcome)
     label = (words.zh if lang == "zh" else words.en) if words else outcome
     return Text(label, style=OUTCOME_STYLE.get(outcome, ""))
@@ -242,7 +255,8 @@ def _table(runs: list[Run], lang: str, reported_only: bool, book: RuleBook) -> D
         head = _mark(run, lang) + Text(f" {run.case.id}", style="bold")
         head.append(f"（{_court(run.case, lang)}）" if lang == "zh" else f" ({_court(run.case, lang)})", style="dim")
         doc.add(head, hanging="    ")
-        outcomes = Text(f"{_w('expected', lang)}{colon}") + _outcome(run.expected, lang, book)
+        held = "expected.regulator" if run.case.authority == "regulator" else "expected"
+        outcomes = Text(f"{_w(held, lang)}{colon}") + _outcome(run.expected, lang, book)
         outcomes += Text(("；" if lang == "zh" else "; ") + f"{_w('actual', lang)}{colon}") + _outcome(
             run.actual, lang, book
         )
@@ -269,7 +283,7 @@ def _why(run: Run, lang: str, book: RuleBook) -> str:
         return _w("judgement_reason", lang, why=run.case.judgement_reason)
     words = Words(default_wording(), lang)
     if run.actual == UNDETERMINED:
-        facts = "、".join(words.fact(p) for p in run.evaluation.questions[:4]) or words.fact("purchase.date")
+        facts = "、".join(words.fact(p) for p in run.questions[:4]) or words.fact("purchase.date")
         why = _w("needs", lang, facts=facts)
     elif run.actual != run.expected:
         rules = "、".join(r.title_zh for r in run.deciding) or _w("no_rule", lang)
@@ -419,9 +433,10 @@ def _print_explain(out: Console, run: Run, book: RuleBook, lang: str, as_json: b
     )
     out.print(Panel(head, expand=False))
     side = Table(expand=True, show_lines=True)
-    for head in (_w("holding", lang), _w("engine", lang)):
+    by = ".regulator" if case.authority == "regulator" else ""
+    for head in (_w(f"holding{by}", lang), _w("engine", lang)):
         side.add_column(head, overflow="fold", ratio=1)
-    provisions = "、".join(
+    provisions = ("、" if lang == "zh" else ", ").join(
         _refs([p], book, lang) + ("" if encoded(p, book) else _w("not_encoded", lang)) for p in case.expected.provisions
     )
     court = Doc().add(case.facts).gap().add(case.holding)
@@ -434,14 +449,14 @@ def _print_explain(out: Console, run: Run, book: RuleBook, lang: str, as_json: b
             f"• {r.title_zh}（{cites}）" if lang == "zh" else f"• {r.title_en} ({cites}) [{r.rule}]", hanging="  "
         )
     words = Words(default_wording(), lang)
-    for q in run.evaluation.questions[:8]:
+    for q in run.questions[:8]:
         engine.add(f"? {words.question(q)}", hanging="  ", style="magenta")
     law = ("、" if lang == "zh" else ", ").join(show_date(d, lang) for d in run.law_dates)
     engine.add(f"{_w('law_as_of', lang)}{colon}{law}", style="dim")
     side.add_row(court, engine)
     out.print(side)
     verdict = Text(
-        _w("agrees", lang) if run.agrees else _why(run, lang, book), style="green" if run.agrees else "bold red"
+        _w(f"agrees{by}", lang) if run.agrees else _why(run, lang, book), style="green" if run.agrees else "bold red"
     )
     out.print(verdict)
     if case.uncertain:
@@ -449,7 +464,8 @@ def _print_explain(out: Console, run: Run, book: RuleBook, lang: str, as_json: b
     for group in case.implied:
         facts = ("、" if lang == "zh" else ", ").join(words.fact(p) if lang == "zh" else p for p in group.facts)
         out.print(Text(f"{_w('implied_one', lang)}{colon}{facts} — {group.because}", style="dim"))
-    out.print(mediator_view(book, decision, run.evaluation.scenario, lang, full=full))
+    if run.listing is None:  # a listing is judged for every purchase: no one buyer's outcome to explain
+        out.print(mediator_view(book, decision, run.evaluation.scenario, lang, full=full))
 
 
 # Source grades (case files: A best, D worst) as Chinese documents grade: 甲乙丙丁.
@@ -488,6 +504,13 @@ def _print_whatifs(out: Console, results: list[WhatIf], lang: str, as_json: bool
                 _mark(w.after, lang),
             )
         out.print(table)
+        words = Words(default_wording(), lang)
+        for w in results:
+            if w.after.listing is not None and w.after.listing.unread:
+                facts = ("、" if lang == "zh" else ", ").join(
+                    words.fact(p) if lang == "zh" else p for p in w.after.listing.unread
+                )
+                out.print(Text(_w("unread", lang, id=w.after.case.id, facts=facts), style="yellow"))
         changed = sum(w.outcome_changed for w in results)
         out.print(Text(_w("changed", lang, n=changed, of=len(results)), style="bold"))
         if len(results) == 1:
@@ -510,6 +533,7 @@ def _whatif_json(w: WhatIf) -> dict[str, Any]:
         "actual": w.after.actual,
         "agrees": w.after.agrees,
         "set": {k: _plain(v) for k, v in w.set.items()},
+        "not_read": list(w.after.listing.unread) if w.after.listing is not None else [],
         "readings": w.readings.model_dump(mode="json"),
         "changes": [c.__dict__ for c in w.changes],
     }

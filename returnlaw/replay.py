@@ -10,6 +10,7 @@ the dates are placed as :class:`~returnlaw.cases.Timing` explains.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
 from collections import Counter
@@ -18,10 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .api import default_rulebook
+from .audit import listing_findings, open_warning_facts
 from .cases import Case, Timing, earliest
 from .decision import Decision, Reason
 from .evaluator import OUT_OF_SCOPE, UNDETERMINED, Evaluation, evaluate
 from .inputs import InputError, closest, parse_scenario
+from .listing_scope import LISTING_FACTS, listing_view, purchase_facts_in
 from .readings import DEFAULT_READINGS, Readings
 from .rulebook import RuleBook
 from .scenario import Scenario
@@ -67,6 +70,16 @@ def get_engine(name: str, book: RuleBook | None = None) -> Engine:
 
 
 @dataclass(frozen=True)
+class ListingResult:
+    """A listing judged for every purchase made from it, as the listing audit judges it."""
+
+    verdict: str  # compliant | non_compliant | undetermined
+    findings: tuple[str, ...]  # warning codes that hold for every purchase (breaches and penalties)
+    questions: tuple[str, ...]  # listing facts that would settle a possible breach
+    unread: tuple[str, ...] = ()  # facts of one purchase the scenario gave (a what-if): not read
+
+
+@dataclass(frozen=True)
 class Run:
     """One case replayed: the engine's evaluation next to the court's holding."""
 
@@ -76,18 +89,26 @@ class Run:
     placed: tuple[str, ...]  # date facts replay placed from the case's timing
     reported_only: bool
     decision: Decision = field(repr=False, compare=False)  # the explanation of ``evaluation``
+    listing: ListingResult | None = None  # for a case that decides a listing
 
     @property
     def expected(self) -> str:
-        return self.case.expected.outcome.value
+        held = self.case.expected.listing if self.listing is not None else self.case.expected.outcome
+        return held.value  # type: ignore[union-attr]  # the case's own check ties each to `decides`
 
     @property
     def actual(self) -> str:
-        return self.evaluation.outcome
+        return self.listing.verdict if self.listing is not None else self.evaluation.outcome
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        """The facts that would settle what the engine left open."""
+        return self.listing.questions if self.listing is not None else self.evaluation.questions
 
     @property
     def missing_warnings(self) -> tuple[str, ...]:
-        have = {w.code for w in self.decision.warnings}
+        listing = self.listing
+        have = set(listing.findings) if listing is not None else {w.code for w in self.decision.warnings}
         return tuple(w for w in self.case.expected.warnings if w not in have)
 
     @property
@@ -112,6 +133,9 @@ class Run:
 
     @property
     def deciding(self) -> tuple[Reason, ...]:
+        if self.listing is not None:  # the warning rules that found the breaches
+            rules = {w.rule for w in self.decision.warnings if w.code in self.listing.findings}
+            return tuple(r for r in self.decision.reasons if r.rule in rules and r.status == "applied")
         return deciding_reasons(self.decision)
 
     @property
@@ -125,7 +149,7 @@ class Run:
         if self.case.judgement_call:
             return f"judgement call: {self.case.judgement_reason}"
         if self.actual == UNDETERMINED:
-            why = f"engine needs {', '.join(self.evaluation.questions[:4]) or 'the purchase date'}"
+            why = f"engine needs {', '.join(self.questions[:4]) or 'the purchase date'}"
         elif self.actual != self.expected:
             rules = ", ".join(r.rule for r in self.deciding) or "no rule in force"
             why = f"engine decides {self.actual} by {rules}"
@@ -177,6 +201,8 @@ def run_case(
     base = scenario if scenario is not None else case.scenario
     if reported_only:
         base = with_facts(base, dict.fromkeys(case.implied_facts), validate=False)
+    if case.decides == "listing":
+        return _run_listing(case, base, engine, readings, book, reported_only)
     timing = case.timing if not (reported_only and case.timing and case.timing.basis == "implied") else None
     days = law_dates(case, base, book)
     runs: list[Evaluation] = []
@@ -190,6 +216,37 @@ def run_case(
     if placed and timing is not None:
         final = final._replace(notes=(*final.notes, _placed_note(timing, placed)))
     return Run(case, final, law, placed, reported_only, final.decision())
+
+
+def _run_listing(
+    case: Case, scenario: Scenario, engine: Engine, readings: Readings, book: RuleBook, reported_only: bool
+) -> Run:
+    """A regulator's decision on a listing, judged as the listing audit judges one: the listing's
+    facts known, those of any one purchase unknown, under each version of the law in the window."""
+    view, unread = listing_view(scenario), purchase_facts_in(scenario)
+    days = law_dates(case, view, book)
+    runs = [engine(view, as_of=day, readings=readings) for day in days]
+    results = [listing_result(r.decision(), book) for r in runs]
+    final, result = runs[-1], results[-1]
+    if len({r.verdict for r in results}) > 1:
+        by_day = ", ".join(f"{d}: {r.verdict}" for d, r in zip(days, results, strict=True))
+        note = f"purchase date not reported: the versions of the law in the window judge the listing apart ({by_day})"
+        result = ListingResult(UNDETERMINED, result.findings, ("purchase.date",))
+        final = final._replace(notes=(*final.notes, note))
+    if unread:  # a what-if that set facts of one purchase: shown as not read, never dropped silently
+        result = dataclasses.replace(result, unread=tuple(unread))
+    law = tuple(d for d in days if d)
+    return Run(case, final, law, (), reported_only, final.decision(), result)
+
+
+def listing_result(decision: Decision, book: RuleBook) -> ListingResult:
+    """The verdict on a listing from its evaluation: in breach when a breach holds for every
+    purchase; compliant when no warning rule is left open on a fact the listing could settle."""
+    findings = listing_findings(decision)
+    open_facts = tuple(p for p in open_warning_facts(decision, book) if p in LISTING_FACTS)
+    if any(f.kind == "breach" for f in findings):
+        return ListingResult("non_compliant", tuple(f.code for f in findings), ())
+    return ListingResult(UNDETERMINED if open_facts else "compliant", tuple(f.code for f in findings), open_facts)
 
 
 def _combine(runs: list[Evaluation], days: list[dt.date | None], scenario: Scenario) -> Evaluation:

@@ -22,6 +22,7 @@ from returnlaw.audit import (
     parse_listing,
 )
 from returnlaw.cli import main
+from returnlaw.listing_scope import listing_view, purchase_facts_in
 from returnlaw.scenario import Category, Trigger
 from tests.strategies import consistent, scenarios
 
@@ -214,6 +215,21 @@ def test_every_finding_holds_for_every_purchase_from_the_listing(data, purchase)
     decision = decide(scenario, as_of=day, readings=Readings(counting="calendar_only"))
     found = {w.code for w in decision.warnings}
     assert {f.code for f in [*audit.breaches, *audit.penalties]} <= found
+
+
+@settings(max_examples=100, deadline=None)
+@given(listings)
+def test_a_listing_settles_only_facts_the_same_for_every_purchase(data):
+    """What the audit reads from a listing is what a listing settles (returnlaw.listing_scope), so
+    a regulator's decision on a listing replays (decides: listing) as the audit would judge it."""
+    facts, _ = listing_facts(parse_listing(data))
+    try:
+        scenario = parse_scenario(facts)
+    except InputError as err:  # a nature the category cannot have: refused before any judging
+        assert "contradicts item.category" in str(err), err
+        return
+    assert purchase_facts_in(scenario) == []
+    assert listing_view(scenario) == scenario
 
 
 # -- returnlaw audit FILE ----------------------------------------------------------------------------

@@ -89,6 +89,11 @@ def test_every_disagreement_is_explained_in_its_case_file():
 
 def test_the_deciding_rules_of_a_decided_case_conclude_its_outcome():
     for run in RUNS.values():
+        if run.listing is not None:  # a listing in breach: the rules that found each breach
+            assert run.actual != "non_compliant" or run.deciding, run.case.id
+            concluded = {r.conclusion for r in run.deciding}
+            assert concluded == {f"warning: {code}" for code in run.listing.findings}, run.case.id
+            continue
         if run.actual == UNDETERMINED:
             assert run.deciding == ()
             continue
@@ -501,3 +506,85 @@ def test_cli_what_changes(capsys):
     assert main(["what-changes", "sz-wuzhong-split-shipment", "--lang", "en"]) == 0
     assert "buyer.purpose" in capsys.readouterr().out
     assert main(["what-changes", "sz-wuzhong-split-shipment", "--as-of", "2020-01-01"]) == 2
+
+
+# -- a regulator's decision on a listing (decides: listing) -------------------------------------------
+
+LISTING_CASES = [c for c in CASES if c.decides == "listing"]
+
+
+def test_a_listing_decision_is_replayed_for_every_purchase_as_the_audit_judges_one():
+    assert LISTING_CASES, "the corpus holds regulators' decisions on listings"
+    for case in LISTING_CASES:
+        run = RUNS[case.id]
+        assert run.listing is not None and run.actual == run.listing.verdict == "non_compliant", run.case.id
+        seen = run.evaluation.scenario
+        assert seen.buyer.purpose is None and seen.purchase.date is None and seen.condition.damaged is None
+        assert "over_broad_exclusion" in run.listing.findings
+        # reported-only changes nothing: a listing case rests on no implied fact
+        assert run_case(case, book=BOOK, reported_only=True).listing == run.listing
+
+
+def test_a_listing_that_no_longer_marks_the_goods_is_compliant_and_the_regulator_disagrees():
+    case = next(c for c in LISTING_CASES if c.id == "tz-msa-ropenet-labels")
+    after = replay_with(case, {"listing.marked_not_returnable": False}).after
+    assert after.actual == "compliant" and after.listing.findings == ()
+    assert not after.agrees and after.kind == "different_outcome"
+
+
+def test_a_listing_left_open_on_what_the_goods_are_is_undetermined_and_asks_the_listing():
+    case = next(c for c in LISTING_CASES if c.id == "tz-msa-ropenet-labels")
+    after = replay_with(case, {"listing.nature_exclusion": None}).after
+    assert after.actual == UNDETERMINED
+    assert "listing.nature_exclusion" in after.questions
+    assert all(not q.startswith(("condition.", "delivery.", "return.", "buyer.")) for q in after.questions)
+
+
+def test_a_what_if_on_a_fact_of_one_purchase_is_shown_as_not_read(capsys):
+    case = LISTING_CASES[0]
+    what = replay_with(case, {"condition.damaged": True})
+    assert what.after.listing.unread == ("condition.damaged",)
+    assert what.after.listing.verdict == what.before.listing.verdict
+    assert main(["replay", case.id, "--set", "condition.damaged=true", "--lang", "zh"]) == 0
+    assert "未考虑单笔购买的事实：商品是否受损" in "".join(capsys.readouterr().out.split())  # as wrapped
+
+
+def _listing_case(**changes) -> dict:
+    data = yaml.safe_load((cases_dir() / "tz-msa-ropenet-labels.yaml").read_text(encoding="utf-8"))
+    for path, value in changes.items():
+        section, _, name = path.partition(".")
+        if value is None:
+            data[section].pop(name, None)
+        else:
+            data[section] = {**data[section], name: value} if name else value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"scenario.condition": {"damaged": False}}, "scenario.condition.damaged: a fact of one purchase"),
+        ({"scenario.buyer": {"purpose": "personal_consumption"}}, "scenario.buyer.purpose: a fact of one purchase"),
+        ({"expected.outcome": "returnable"}, "gives expected.listing (and no expected.outcome)"),
+        ({"expected.listing": None}, "gives expected.listing"),
+        ({"decides": "return"}, "gives expected.outcome"),
+        ({"timing.": {"notice_within": {"days": 7}, "basis": "implied", "note": "n"}}, "timing: a listing"),
+        ({"decides": "shelf"}, "decides: Input should be 'return' or 'listing'"),
+    ],
+)
+def test_a_listing_case_file_with_facts_of_one_purchase_or_a_return_outcome_is_refused(changes, words):
+    data = _listing_case()
+    for path, value in changes.items():
+        section, _, name = path.partition(".")
+        if path.startswith("scenario."):
+            data["scenario"][name] = value
+        elif section == "expected":
+            if value is None:
+                data["expected"].pop(name)
+            else:
+                data["expected"][name] = value
+        else:
+            data[section] = value
+    with pytest.raises(CaseFileError) as err:
+        cases_module.parse_case(data, "tz.yaml")
+    assert words in str(err.value)

@@ -150,7 +150,7 @@ def _presumed(ev) -> set[tuple[str, object]]:
     return {(path, value) for path, value, _ in ev.presumed}
 
 
-CORPUS = load_corpus()
+CORPUS = [c for c in load_corpus() if c.decides == "return"]  # the interview decides a purchase, not a listing
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[c.id for c in CORPUS])
