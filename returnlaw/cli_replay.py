@@ -206,6 +206,7 @@ def run_json(run: Run, book: RuleBook) -> dict[str, Any]:
         "title": case.title.model_dump(),
         "court": case.court.model_dump(),
         "reliability": case.reliability.value,
+        "decides": case.decides,  # return: expected/actual are outcomes; listing: compliant | non_compliant
         "expected": run.expected,
         "actual": run.actual,
         "agrees": run.agrees,

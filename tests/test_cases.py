@@ -525,6 +525,14 @@ def test_a_listing_decision_is_replayed_for_every_purchase_as_the_audit_judges_o
         assert run_case(case, book=BOOK, reported_only=True).listing == run.listing
 
 
+def test_replay_json_says_what_a_case_decides(capsys):
+    assert main(["replay", "--json", "tz-msa-ropenet-labels", "bjic-2024-downjacket-17h"]) == 0
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["tz-msa-ropenet-labels"]["decides"] == "listing"
+    assert rows["tz-msa-ropenet-labels"]["expected"] == rows["tz-msa-ropenet-labels"]["actual"] == "non_compliant"
+    assert rows["bjic-2024-downjacket-17h"]["decides"] == "return"
+
+
 def test_a_listing_that_no_longer_marks_the_goods_is_compliant_and_the_regulator_disagrees():
     case = next(c for c in LISTING_CASES if c.id == "tz-msa-ropenet-labels")
     after = replay_with(case, {"listing.marked_not_returnable": False}).after
