@@ -14,13 +14,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import typing
 from typing import Any
 
+import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel, ValidationError
 
 from returnlaw.fastread import fast_data, read_scenario
 from returnlaw.inputs import InputError, load_data, parse_scenario
+from returnlaw.scenario import Scenario
 from tests.test_differential import GENOME, TODAY, from_genome
 
 EXAMPLES = int(os.environ.get("RETURNLAW_FASTREAD_EXAMPLES", "1500"))
@@ -145,3 +150,31 @@ def test_the_fast_reader_accepts_what_it_counts_exactly():
     assert fast(renamed) == careful(renamed)
     both = '{"return": {}, "return_": {}}'
     assert fast(both) == careful(both)
+
+
+def _models(model: type[BaseModel]) -> set[type[BaseModel]]:
+    """``model`` and every model its fields hold (through unions and tuples)."""
+    found = {model}
+    stack = [field.annotation for field in model.model_fields.values()]
+    while stack:
+        annotation = stack.pop()
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation not in found:
+            found |= _models(annotation)
+        stack.extend(typing.get_args(annotation))
+    return found
+
+
+def test_no_float_orjson_makes_of_a_long_integer_fits_any_field():
+    """The fast reader validates orjson's data without the careful reader's walk for numbers:
+    orjson reads an integer past 64 bits as a float, which must then be refused wherever it
+    stands (so the careful reader, which keeps the integer, words it)."""
+    models = _models(Scenario)
+    assert len(models) > 10
+    for model in models:
+        for name, field in model.model_fields.items():
+            key = field.alias or name
+            for huge in (orjson.loads(str(2**64)), orjson.loads(str(-(2**63) - 1))):
+                assert type(huge) is float
+                with pytest.raises(ValidationError) as err:
+                    model.model_validate({key: huge})
+                assert any(tuple(e["loc"])[:1] == (key,) for e in err.value.errors()), (model, key)
