@@ -18,8 +18,8 @@ It accepts only what the careful reader would read to the same data:
   sends the text to the careful reader. Counting after validation costs a few steps per model
   instead of a walk over every value before it.
 
-:func:`fast_data` (the batch's reader of a row with an ``id``) does the same checks on the data
-before validation, by a walk over it.
+:func:`fast_data` does the same checks on the data before validation, by a walk over it (for
+callers that need the data itself).
 
 ``tests/test_fastread.py`` fuzzes both readers with hypothesis: they accept and refuse the same
 inputs with the same scenario or message.
@@ -51,7 +51,7 @@ class _Careful(Exception):
 def fast_data(raw: str | bytes) -> dict[str, Any] | None:
     """The JSON object in ``raw`` exactly as the careful reader would read it, or None when the
     careful reader must read it (it may refuse it, or read it another way)."""
-    data = _object(raw)
+    data = fast_object(raw)
     if data is None:
         return None
     try:
@@ -97,19 +97,29 @@ def _walk(item: Any, depth: int, nodes: list[int]) -> int:
 def read_scenario(raw: str | bytes, *, today: dt.date | None = None) -> Scenario:
     """JSON (or YAML) text to a Scenario: the fast reader where it can, the careful one otherwise;
     the same result and the same errors as ``parse_scenario(load_data(raw), today=today)``."""
-    data = _object(raw)
+    data = fast_object(raw)
     if data is not None:
-        scenario = validated(data)
-        # Validated, the data has the models' shape (so it is within every limit), and each of
-        # its objects became a model whose given fields are its keys: no key was given twice
-        # exactly when the models hold as many given fields as the text has places a key can end.
-        if scenario is not None and given_fields(scenario) == _key_ends(raw):
+        scenario = counted_scenario(data, raw)
+        if scenario is not None:
             check_not_future(scenario, today or dt.date.today())
             return scenario
     return parse_scenario(load_data(raw), today=today)
 
 
-def _object(raw: str | bytes) -> dict[str, Any] | None:
+def counted_scenario(data: dict[str, Any], raw: str | bytes, *, taken: int = 0) -> Scenario | None:
+    """The Scenario of ``data`` (``fast_object(raw)`` with ``taken`` keys taken out, e.g. a batch
+    row's id), or None when the careful reader must read ``raw``: validation refuses the data, or
+    a key may be given twice."""
+    scenario = validated(data)
+    # Validated, the data has the models' shape (so it is within every limit), and each of its
+    # objects became a model whose given fields are its keys: no key was given twice exactly when
+    # the models hold as many given fields as the text has places a key can end.
+    if scenario is None or given_fields(scenario) + taken != _key_ends(raw):
+        return None
+    return scenario
+
+
+def fast_object(raw: str | bytes) -> dict[str, Any] | None:
     """orjson's object in ``raw`` (None for anything else: the careful reader reads it)."""
     if not isinstance(raw, bytes | bytearray | str) or len(raw) > MAX_INPUT_BYTES:
         return None
