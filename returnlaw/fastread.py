@@ -18,9 +18,6 @@ It accepts only what the careful reader would read to the same data:
   sends the text to the careful reader. Counting after validation costs a few steps per model
   instead of a walk over every value before it.
 
-:func:`fast_data` does the same checks on the data before validation, by a walk over it (for
-callers that need the data itself).
-
 ``tests/test_fastread.py`` fuzzes both readers with hypothesis: they accept and refuse the same
 inputs with the same scenario or message.
 """
@@ -34,33 +31,10 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ValidationError
 
-from .inputs import MAX_DEPTH, MAX_INPUT_BYTES, MAX_NODES, check_not_future, load_data, parse_scenario
+from .inputs import MAX_INPUT_BYTES, check_not_future, load_data, parse_scenario
 from .scenario import Scenario
 
 _SPACES = b" \t\r\n"  # JSON's white space: all that can stand between a key and its colon
-_PLAIN_KINDS = frozenset((str, int, bool, type(None)))  # values with no keys, depth or size of their own
-_BIG = float(2**63)  # orjson reads integers past 64 bits as floats
-_DEPTH = MAX_DEPTH - 1  # stricter than the careful reader: the edge cases are its to word
-_NODES = MAX_NODES // 2
-
-
-class _Careful(Exception):
-    """Leave this input to the careful reader."""
-
-
-def fast_data(raw: str | bytes) -> dict[str, Any] | None:
-    """The JSON object in ``raw`` exactly as the careful reader would read it, or None when the
-    careful reader must read it (it may refuse it, or read it another way)."""
-    data = fast_object(raw)
-    if data is None:
-        return None
-    try:
-        keys = _walk(data, 0, [0])
-    except _Careful:
-        return None
-    if keys != _key_ends(raw):
-        return None  # a key given twice (or a string holding '":'): the careful reader decides
-    return data
 
 
 def _key_ends(raw: str | bytes | bytearray) -> int:
@@ -68,30 +42,6 @@ def _key_ends(raw: str | bytes | bytearray) -> int:
     ``":`` once the spaces are taken out (a string holding ``" :`` only adds to it)."""
     data = raw.encode() if type(raw) is str else raw  # orjson has read it: no lone surrogates
     return data.translate(None, _SPACES).count(b'":')
-
-
-def _walk(item: Any, depth: int, nodes: list[int]) -> int:
-    """Keys of every object inside ``item``; raises _Careful past the limits or on a huge float."""
-    if depth > _DEPTH:
-        raise _Careful
-    if type(item) is dict:
-        keys = len(item)
-        values: Any = item.values()
-    else:
-        keys = 0
-        values = item
-    nodes[0] += len(values)
-    if nodes[0] > _NODES:
-        raise _Careful
-    if _PLAIN_KINDS.issuperset(map(type, values)):
-        return keys  # only text, integers, flags and nulls (most sections): nothing to look into
-    for value in values:
-        kind = type(value)
-        if kind is dict or kind is list:
-            keys += _walk(value, depth + 1, nodes)
-        elif kind is float and not -_BIG < value < _BIG:
-            raise _Careful
-    return keys
 
 
 def read_scenario(raw: str | bytes, *, today: dt.date | None = None) -> Scenario:
