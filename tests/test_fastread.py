@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
+from returnlaw.facts import FACTS
 from returnlaw.fastread import counted_scenario, fast_object, read_scenario
 from returnlaw.inputs import InputError, load_data, parse_scenario
 from returnlaw.scenario import Scenario
@@ -33,16 +34,27 @@ EXAMPLES = int(os.environ.get("RETURNLAW_FASTREAD_EXAMPLES", "1500"))
 
 def careful(raw: str | bytes) -> tuple[str, Any]:
     try:
-        return "ok", parse_scenario(load_data(raw), today=TODAY)
+        return "ok", exactly(parse_scenario(load_data(raw), today=TODAY))
     except InputError as err:
         return "error", str(err)
 
 
 def fast(raw: str | bytes) -> tuple[str, Any]:
     try:
-        return "ok", read_scenario(raw, today=TODAY)
+        return "ok", exactly(read_scenario(raw, today=TODAY))
     except InputError as err:
         return "error", str(err)
+
+
+def exactly(value: Any) -> Any:
+    """A model as everything that tells two apart: its class, the fields given, and every value
+    with its type and repr (``==`` takes Decimal("1.10") for Decimal("1.1"), 233 for 233.0)."""
+    if isinstance(value, BaseModel):
+        fields = tuple((name, exactly(v)) for name, v in value.__dict__.items())
+        return type(value).__name__, frozenset(value.model_fields_set), fields
+    if type(value) is tuple:
+        return tuple(exactly(v) for v in value)
+    return type(value).__name__, repr(value)
 
 
 def as_json(data: dict[str, Any]) -> str:
@@ -81,11 +93,41 @@ def damage(text: str, data: dict[str, Any], how: int, where: int) -> str | bytes
     if how == 8:  # NaN, Infinity, a byte order mark, YAML
         odd = [text.replace("}", ', "x": NaN}', 1), "\ufeff" + text, text.encode("utf-8-sig"), "purchase: {}"]
         return odd[where % 4]
+    if how == 9:  # a value that is odd but may be valid: numbers as text and text as numbers, escapes
+        values = ODD_VALUES["other"]
+        if where % 4:  # a fact of a kind with odd values of its own
+            spec = FACTS[ODD_FACTS[where % len(ODD_FACTS)]]
+            section, _, field = spec.path.partition(".")
+            body, values = dict(data.get(section, {})), ODD_VALUES[spec.kind]
+        value = values[(where // 4) % len(values)]
+        return as_json({**data, section: {**body, field: value}}).replace("QUOTE", "\\u0022")
+    if how == 10:  # spaces and line breaks where JSON allows them
+        return json.dumps(data, default=str, indent=where % 4, separators=(", ", " : ") if where % 2 else None)
     return text.encode()
 
 
+ODD_VALUES: dict[str, list[Any]] = {  # by the kind of fact (returnlaw.facts) they are put in
+    "number": [
+        "12.10", 12.1, 12, 0, "0.00", "00.5", " 1.5", "1e3", "1_000", "-0", -0.0, 1e6, 1e6 + 1, 2**63, 2**64, 233,
+        233.0, 7, 3650, "\uff11\uff12", 0.1, "0.10", 999999999999.99, "1000000000000.00", "1000000000000.01",
+    ],
+    "date": ["2024-02-29", "2024-02-29T00:00:00", "2024-02-29T00:00+08:00", "20240229", "2024-W09-4", "2024-2-9"],
+    "moment": [
+        "2024-02-29T10:00+08:00", "2024-02-29T23:30:00Z", "2024-02-29 10:00", "2024-02-29T10:00:00.5", "20240229",
+        "2024-02-29T10:00-05:00", "2024-02-29",
+    ],
+    "text": ["QUOTE:", 'a" : b', "\u00e9\u4e2d", "x" * 2001, "", "a\\"],
+    "set": [[], ["not_intact"], ["abuse", "abuse"], ["defect"], ["custom_made", "out_of_time"]],
+    "other": [
+        True, None, "12.10", 12.1, "QUOTE:", [], ["not_intact"], {}, {"orders": 1, "returns": 2},
+        [{"method": "wallet", "amount": 1}], [{"method": "wallet", "amount": "1.10"}], [{"returned": False}],
+    ],
+}  # fmt: skip
+ODD_FACTS = sorted(p for p, spec in FACTS.items() if not spec.derived and spec.kind in ODD_VALUES)
+
+
 @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-@given(GENOME, st.integers(0, 9), st.integers(0, 1000))
+@given(GENOME, st.integers(0, 11), st.integers(0, 1000))
 def test_both_readers_accept_and_refuse_the_same_inputs_alike(genome, how, where):
     data, _ = from_genome(genome)
     text = as_json(data)
