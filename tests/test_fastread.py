@@ -5,8 +5,10 @@ Inputs are valid scenarios (from the differential genome) written as JSON and th
 ways the careful reader is there for: a key given twice (in an object at any depth, with spaces
 before the colon), an unknown field, a wrong type (``true`` for a number, ``1.0`` for a whole
 number, a number for text), a huge integer, deep nesting, a date that does not exist, a date in
-the future, ``NaN``, a byte order mark, a string holding ``":``, YAML. ``RETURNLAW_FASTREAD_EXAMPLES``
-sets the number of examples (default 1,500).
+the future, ``NaN``, a byte order mark, a string holding ``":``, YAML; or given odd values that may
+be valid (money as text or as numbers, moments with offsets, escaped quotes) or spaced out. The
+scenarios are compared exactly: the fields given and every value's type and repr, not ``==``.
+``RETURNLAW_FASTREAD_EXAMPLES`` sets the number of examples (default 1,500).
 """
 
 from __future__ import annotations
