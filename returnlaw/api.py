@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 from typing import Any
 
+from .compact import compact_json
 from .decision import Decision, decision_json
 from .evaluator import Evaluation, evaluate
 from .fastread import read_scenario
@@ -105,8 +106,6 @@ def decide_compact_json(
 ) -> bytes:
     """JSON scenario in, the compact decision (:mod:`returnlaw.compact`) out as UTF-8 JSON bytes:
     outcome, deciding rules and provisions, warning codes, deadlines, obligations, questions."""
-    from .compact import compact_json
-
     return compact_json(_evaluate_text(text, as_of, readings, book, today))
 
 

@@ -41,7 +41,7 @@ from .compact import deadlines, warning_steps
 from .decision import decision_json
 from .echo import clip
 from .evaluator import Evaluation, evaluate
-from .fastread import fast_data, validated
+from .fastread import counted_scenario, fast_object
 from .files import FileError, LongLine, bounded_lines, open_bounded, open_lines, os_error
 from .inputs import MAX_DIGITS, MAX_INPUT_BYTES, InputError, check_not_future, load_data, parse_json, parse_scenario
 from .loader import load_rulebook
@@ -140,11 +140,12 @@ def _scenario(raw: Any, opts: BatchOptions) -> tuple[Scenario, object]:
         raise InputError(f"row is {raw.size} bytes long; the limit is {MAX_INPUT_BYTES}")
     if isinstance(raw, str | bytes) and len(raw) > MAX_INPUT_BYTES:
         raise InputError(f"row is {len(raw)} bytes long; the limit is {MAX_INPUT_BYTES}")
-    data = fast_data(raw) if isinstance(raw, str | bytes) else None
+    data = fast_object(raw) if isinstance(raw, str | bytes) else None
     if data is not None:
+        taken = "id" in data
         ident = data.pop("id", None)
         if ident is None or (type(ident) is str or type(ident) is int):
-            scenario = validated(data)
+            scenario = counted_scenario(data, raw, taken=taken)
             if scenario is not None:
                 check_not_future(scenario, opts.today)
                 return scenario, ident

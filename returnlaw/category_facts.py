@@ -34,11 +34,12 @@ def settled_by_category() -> dict[str, dict[str, Any]]:
 
 
 def check_against_category(scenario: Scenario) -> None:
-    category = scenario.item.category
+    item = scenario.item
+    category = item.category
     if category is None:
         return
-    for fact, value in settled_by_category().get(category.value, {}).items():
-        stated = getattr(scenario.item, fact.split(".", 1)[1])
+    for fact, name, value in _settled_fields(category.value):
+        stated = getattr(item, name)
         if stated is not None and stated != value:
             shown = str(value).lower() if isinstance(value, bool) else value
             given = str(stated).lower() if isinstance(stated, bool) else getattr(stated, "value", stated)
@@ -46,3 +47,10 @@ def check_against_category(scenario: Scenario) -> None:
                 f"{fact}: {given} contradicts item.category {category.value}, whose goods are always "
                 f"{fact.split('.', 1)[1]} = {shown} (rules/categories.yaml); correct one of them"
             )
+
+
+@cache
+def _settled_fields(category: str) -> tuple[tuple[str, str, Any], ...]:
+    """(fact, item field, value) of every fact ``category`` settles (read on every validation)."""
+    settled = settled_by_category().get(category, {})
+    return tuple((fact, fact.split(".", 1)[1], value) for fact, value in settled.items())

@@ -14,7 +14,6 @@ the goods turn out to be returnable. Decided outcomes never take this second pas
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from pydantic import BaseModel
@@ -60,16 +59,19 @@ class Evaluation(NamedTuple):
         """Unknown facts read by undecided rules that settle the outcome, most used first."""
         if self.outcome != UNDETERMINED:
             return ()
-        counts: Counter[str] = Counter()
-        applicable, defeated = self.applicable, self.defeated
-        for i, step in enumerate(self.epoch.steps):
+        counts: dict[str, int] = {}
+        unknown: dict[str, bool] = {}  # each fact read once, however many rules read it
+        applicable, defeated, scenario = self.applicable, self.defeated, self.scenario
+        for i, facts in _asking_steps(self.epoch):
             a, d = applicable[i], defeated[i]
-            decided = a is False or d is True or (a is True and d is False)
-            if decided or step.rule.group == "effects" or _not_in_issue(step.rule.effect):
-                continue  # decided either way, a consequence, or what the dispute is about (the interview asks it)
-            for path in step.rule.condition.facts:
-                if FACTS[path].get(self.scenario) is None:
-                    counts[path] += 1
+            if a is False or d is True or (a is True and d is False):
+                continue  # decided either way
+            for path in facts:
+                missing = unknown.get(path)
+                if missing is None:
+                    missing = unknown[path] = FACTS[path].get(scenario) is None
+                if missing:
+                    counts[path] = counts.get(path, 0) + 1
         ranked = sorted(counts, key=lambda p: (-counts[p], p))
         return tuple(dict.fromkeys((*self.extra_questions, *ranked)))
 
@@ -81,6 +83,23 @@ class Evaluation(NamedTuple):
 
 def _not_in_issue(effect: object) -> bool:
     return isinstance(effect, Presume) and effect.kind == "not_in_issue"
+
+
+_ASKING: dict[int, tuple[Epoch, tuple[tuple[int, tuple[str, ...]], ...]]] = {}
+
+
+def _asking_steps(epoch: Epoch) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """(plan position, facts read) of the rules whose unknown facts are questions: neither a
+    consequence nor what the dispute is about (the interview asks that); once per epoch."""
+    cached = _ASKING.get(id(epoch))
+    if cached is None or cached[0] is not epoch:
+        steps = tuple(
+            (i, tuple(step.rule.condition.facts))
+            for i, step in enumerate(epoch.steps)
+            if step.rule.group != "effects" and not _not_in_issue(step.rule.effect)
+        )
+        cached = _ASKING[id(epoch)] = (epoch, steps)
+    return cached[1]
 
 
 def and_not(applicable: Tri, defeated: Tri) -> Tri:

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from .echo import digits_of, echo, one_line
 from .readings import DEFAULT_READINGS, Readings
-from .scenario import EVENT_DATES, Scenario, day_of
+from .scenario import EVENT_DATES, Scenario
 
 MAX_INPUT_BYTES = 1_000_000
 MAX_DEPTH = 20
@@ -331,9 +331,11 @@ def check_not_future(s: Scenario, today: dt.date) -> None:
     """No event of the purchase or its return can lie after the day the decision is asked for."""
     latest = dt.date.max if today > dt.date.max - FUTURE_TOLERANCE else today + FUTURE_TOLERANCE
     for path, get in _EVENT_GETTERS:
-        day = day_of(get(s))
-        if day is not None and day > latest:
-            raise InputError(f"{day} is in the future (today is {today})", path)
+        moment = get(s)
+        if moment is not None:
+            day = moment.date() if isinstance(moment, dt.datetime) else moment
+            if day > latest:
+                raise InputError(f"{day} is in the future (today is {today})", path)
 
 
 # (path, getter) of every event date: this check runs on every scenario a service reads

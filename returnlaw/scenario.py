@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
+from .category_facts import check_against_category
 from .echo import echo
 
 # Strict scalars: pydantic's lax mode would read "yes", 1 or "1" as true and "10" as 10.
@@ -38,7 +39,10 @@ def parse_day(value: Any) -> Any:
     if isinstance(value, str):
         if not _DAY_TEXT.fullmatch(value):
             raise ValueError(f"expected a date as YYYY-MM-DD, got {_show(value)}")
-        return _fromisoformat(dt.date.fromisoformat, value)
+        try:  # inline: every date of every scenario comes through here
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return _fromisoformat(dt.date.fromisoformat, value)  # raises, worded
     if isinstance(value, dt.datetime):
         value = _china_time(value)
         if value.time() != dt.time():
@@ -52,8 +56,11 @@ def parse_day(value: Any) -> Any:
 def parse_moment(value: Any) -> Any:
     """A date (``YYYY-MM-DD``) or a date and time (``YYYY-MM-DDTHH:MM[:SS][offset]``, China time)."""
     if isinstance(value, str):
-        if _DAY_TEXT.fullmatch(value):
-            return _fromisoformat(dt.date.fromisoformat, value)  # a plain date stays a date: no time is known
+        if _DAY_TEXT.fullmatch(value):  # a plain date stays a date: no time is known
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                return _fromisoformat(dt.date.fromisoformat, value)  # raises, worded
         if not _MOMENT_TEXT.fullmatch(value):
             raise ValueError(f"expected a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM), got {_show(value)}")
         value = _fromisoformat(dt.datetime.fromisoformat, value)
@@ -513,15 +520,11 @@ class Scenario(_Section):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_validator(mode="after")
-    def _dates_in_order(self) -> Scenario:
+    def _dates_in_order_and_facts_fit_the_category(self) -> Scenario:
+        """The checks across sections, in one call from the validator (this order: the first
+        that fails is the one reported)."""
         _check_order(self)
-        return self
-
-    @model_validator(mode="after")
-    def _facts_fit_the_category(self) -> Scenario:
-        from .category_facts import check_against_category  # the table lives in rules/
-
-        check_against_category(self)
+        check_against_category(self)  # the table lives in rules/: read on first use
         return self
 
 
@@ -555,9 +558,15 @@ _ORDER = (
 
 
 def _check_order(scenario: Scenario) -> None:
-    days = {path: day_of(get(scenario)) for path, get in _DATE_GETTERS.items()}
+    days = {}
+    for path, get in _DATE_GETTERS.items():
+        moment = get(scenario)
+        if moment is not None:
+            days[path] = moment.date() if isinstance(moment, dt.datetime) else moment
+    if len(days) < 2:
+        return
     for earlier, later in _ORDER:
-        first, second = days[earlier], days[later]
+        first, second = days.get(earlier), days.get(later)
         if first is not None and second is not None and second < first:
             raise ValueError(f"{later}: {second} is before {earlier} ({first}), which cannot happen")
 

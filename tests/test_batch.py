@@ -107,6 +107,26 @@ def test_fast_json_is_a_deprecated_no_op_and_a_key_given_twice_is_refused_either
     assert "itme: unknown field" in decide_row('{"itme": {}}', 0, BOOK, fast)["error"]  # worded as check words it
 
 
+def test_a_key_given_twice_in_a_row_with_an_id_is_refused(monkeypatch):
+    """The fast reader counts a row's id beside the scenario's fields: an id or a field given
+    twice (the same value twice, which validation alone would accept) is the row's error, and a
+    row with its id given once is read without the careful reader."""
+    import returnlaw.batch
+
+    options = BatchOptions(today=TODAY)
+    for raw in (
+        '{"id": "a", "id": "a", "item": {}}',
+        '{"id": 7, "item": {"custom_made": true, "custom_made": true}}',
+        '{"id": null, "item": {"custom_made": true}, "item": {"custom_made": true}}',
+    ):
+        for row in (raw, raw.encode()):
+            assert "given twice" in decide_row(row, 0, BOOK, options)["error"], raw
+    monkeypatch.setattr(returnlaw.batch, "_careful", None)  # a row it reads now fails loudly
+    for row in ('{"id": "a", "item": {"custom_made": true}}', b'{"id":7,"item":{"custom_made":true}}'):
+        once = decide_row(row, 0, BOOK, options)
+        assert once["error"] is None and once["id"] in ("a", "7")
+
+
 def test_rows_come_from_text_bytes_mappings_and_scenarios_alike():
     case = load_cases()[0]
     scenario = parse_scenario(case.data)
