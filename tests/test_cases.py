@@ -596,3 +596,22 @@ def test_a_listing_case_file_with_facts_of_one_purchase_or_a_return_outcome_is_r
     with pytest.raises(CaseFileError) as err:
         cases_module.parse_case(data, "tz.yaml")
     assert words in str(err.value)
+
+
+def test_a_listing_the_versions_of_the_law_judge_apart_is_undetermined_until_the_date_is_known():
+    """An exclusion by nature marked, but not prominently: a breach from 2024-07-01 (Regs Art. 19)
+    and not before; in a window across that day the listing's verdict waits for the purchase date."""
+    listing = {
+        "nature_exclusion": "contents_revealed",
+        "marked_not_returnable": True,
+        "marking_prominent": False,
+        "confirmation_in_checkout_flow": True,
+        "confirmation_preselected": False,
+    }
+    data = _listing_case()
+    data["scenario"]["listing"] = listing
+    run = run_case(cases_module.parse_case(data, "x.yaml"), book=BOOK)
+    assert run.actual == UNDETERMINED and run.questions == ("purchase.date",)
+    assert any("2017-03-15: compliant" in n and "2024-07-01: non_compliant" in n for n in run.evaluation.notes)
+    data["purchased"] = {"from": "2024-07-01", "to": "2024-12-19", "because": "a window after the Regulations"}
+    assert run_case(cases_module.parse_case(data, "x.yaml"), book=BOOK).actual == "non_compliant"
