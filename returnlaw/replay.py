@@ -231,7 +231,8 @@ def _run_listing(
     if len({r.verdict for r in results}) > 1:
         by_day = ", ".join(f"{d}: {r.verdict}" for d, r in zip(days, results, strict=True))
         note = f"purchase date not reported: the versions of the law in the window judge the listing apart ({by_day})"
-        result = ListingResult(UNDETERMINED, result.findings, ("purchase.date",))
+        everywhere = tuple(c for c in result.findings if all(c in r.findings for r in results))
+        result = ListingResult(UNDETERMINED, everywhere, ("purchase.date",))  # only what every version finds
         final = final._replace(notes=(*final.notes, note))
     if unread:  # a what-if that set facts of one purchase: shown as not read, never dropped silently
         result = dataclasses.replace(result, unread=tuple(unread))

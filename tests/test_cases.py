@@ -612,6 +612,7 @@ def test_a_listing_the_versions_of_the_law_judge_apart_is_undetermined_until_the
     data["scenario"]["listing"] = listing
     run = run_case(cases_module.parse_case(data, "x.yaml"), book=BOOK)
     assert run.actual == UNDETERMINED and run.questions == ("purchase.date",)
+    assert "marking_not_prominent" not in run.listing.findings  # not found under the older versions
     assert any("2017-03-15: compliant" in n and "2024-07-01: non_compliant" in n for n in run.evaluation.notes)
     data["purchased"] = {"from": "2024-07-01", "to": "2024-12-19", "because": "a window after the Regulations"}
     assert run_case(cases_module.parse_case(data, "x.yaml"), book=BOOK).actual == "non_compliant"
