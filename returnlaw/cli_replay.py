@@ -81,6 +81,7 @@ WORDS: dict[str, dict[str, str]] = {
     "no_date": {"zh": "日期未报道", "en": "date not reported"},
     "reliability": {"zh": "可靠性：{grade}", "en": "reliability {grade}"},
     "cites": {"zh": "法院引用", "en": "cites"},
+    "cites.regulator": {"zh": "机关引用", "en": "cites"},
     "not_encoded": {"zh": "（未编码）", "en": " (not encoded)"},
     "law_as_of": {"zh": "适用规定的日期", "en": "law as of"},
     "agrees": {"zh": "与法院结论一致", "en": "agrees"},
@@ -442,7 +443,7 @@ def _print_explain(out: Console, run: Run, book: RuleBook, lang: str, as_json: b
     )
     court = Doc().add(case.facts).gap().add(case.holding)
     court.add(Text("→ ") + _outcome(run.expected, lang, book))
-    court.add(f"{_w('cites', lang)}{colon}{provisions}", style="dim")
+    court.add(f"{_w(f'cites{by}', lang)}{colon}{provisions}", style="dim")
     engine = Doc().add(Text("→ ") + _outcome(run.actual, lang, book))
     for r in run.deciding:
         cites = _refs(r.cite, book, lang)

@@ -180,3 +180,19 @@ def test_rules_read_as_chinese(capsys, args):
     ids = list(default_rulebook().rules)
     assert english_words(out, ids) == []
     assert layout_problems(out) == []
+
+
+def test_no_chinese_text_calls_an_instrument_by_a_colloquial_name():
+    """spec/zh-style.md §2: the instruments by their official titles or short forms in 书名号
+    (《消费者权益保护法》), never the spoken 消法 — in rule titles, warnings, questions and help."""
+    root = Path(__file__).resolve().parent.parent
+    files = [*sorted((root / "rules").glob("*.yaml")), *sorted((root / "returnlaw").glob("*.yaml"))]
+    found = []
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            said = (
+                not line.lstrip().startswith("#") and "short_zh:" not in line
+            )  # comments and the table's own abbreviation aside
+            if said and "消法" in line:
+                found.append(f"{path.name}:{number}: {line.strip()[:60]}")
+    assert not found, found
