@@ -15,7 +15,7 @@ import datetime as dt
 import types
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 from operator import attrgetter
@@ -35,9 +35,10 @@ class FactSpec:
     values: tuple[str, ...] = ()  # allowed values of an enum fact, or of the members of a set fact
     get: Callable[[Scenario], object] = lambda s: None
     derived: bool = False
+    enum: type[StrEnum] | None = None  # the enum class of a choice fact
 
 
-def _kind_of(annotation: object) -> tuple[str, tuple[str, ...]]:
+def _kind_of(annotation: object) -> tuple[str, tuple[str, ...], type[StrEnum] | None]:
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     base = args[0] if len(args) == 1 else annotation
     if typing.get_origin(base) is typing.Annotated:
@@ -45,19 +46,19 @@ def _kind_of(annotation: object) -> tuple[str, tuple[str, ...]]:
     if typing.get_origin(base) is tuple:  # tuple[SomeEnum, ...]: a set of choices
         member = typing.get_args(base)[0]
         if isinstance(member, type) and issubclass(member, StrEnum):
-            return "set", tuple(m.value for m in member)
-        return "text", ()
+            return "set", tuple(m.value for m in member), None
+        return "text", (), None
     if isinstance(annotation, types.UnionType) and {dt.date, dt.datetime} <= set(args):
-        return "moment", ()
+        return "moment", (), None
     if base is bool:
-        return "bool", ()
+        return "bool", (), None
     if isinstance(base, type) and issubclass(base, StrEnum):
-        return "enum", tuple(m.value for m in base)
+        return "enum", tuple(m.value for m in base), base
     if base is dt.date:
-        return "date", ()
+        return "date", (), None
     if base in (int, float, Decimal):
-        return "number", ()
-    return "text", ()
+        return "number", (), None
+    return "text", (), None
 
 
 def _section_facts() -> dict[str, FactSpec]:
@@ -71,8 +72,8 @@ def _section_facts() -> dict[str, FactSpec]:
             path = f"{public}.{name}"
             if path in _NOT_FACTS:
                 continue
-            kind, values = _kind_of(sub.annotation)
-            facts[path] = FactSpec(path, kind, values, attrgetter(f"{section}.{name}"))
+            kind, values, enum = _kind_of(sub.annotation)
+            facts[path] = FactSpec(path, kind, values, attrgetter(f"{section}.{name}"), enum=enum)
     return facts
 
 
@@ -171,30 +172,16 @@ _DERIVED = (
 def _with_readers(facts: dict[str, FactSpec]) -> dict[str, FactSpec]:
     for path, get in _READ_WITH.items():
         spec = facts[path]
-        facts[path] = FactSpec(spec.path, spec.kind, spec.values, get)
+        facts[path] = replace(spec, get=get)
     return facts
 
 
 FACTS: dict[str, FactSpec] = {**_with_readers(_section_facts()), **{f.path: f for f in _DERIVED}}
 
 
-def _enum_classes() -> dict[str, type[StrEnum]]:
-    out: dict[str, type[StrEnum]] = {}
-    for section, field in Scenario.model_fields.items():
-        model = field.annotation
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            for name, sub in model.model_fields.items():
-                found = [a for a in typing.get_args(sub.annotation) if isinstance(a, type) and issubclass(a, StrEnum)]
-                if found:
-                    out[f"{field.alias or section}.{name}"] = found[0]
-    return out
-
-
-_ENUMS = _enum_classes()
-
-
 def as_member(path: str, value: object) -> object:
     """A choice fact's value as its enum member (rule files and probes give the text), so that a
     scenario written without validation holds what validation would have made of it."""
-    enum = _ENUMS.get(path)
+    spec = FACTS.get(path)
+    enum = spec.enum if spec is not None else None
     return enum(value) if enum is not None and isinstance(value, str) else value

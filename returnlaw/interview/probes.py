@@ -15,7 +15,7 @@ from ..periods import CalendarCoverageError, Counting, period_span, within_perio
 from ..readings import Readings
 from ..rulebook import RuleBook
 from ..scenario import Scenario, day_of
-from .shape import DATE_FACTS, ENUMS, ONE_DAY, Period, Shape
+from .shape import DATE_FACTS, ONE_DAY, Period, Shape
 
 _ONE_MINUTE = dt.timedelta(minutes=1)
 _DAY_LADDER = (1, 7, 30, 365, 3650, 36500)  # probes for a number of days when the dates are unknown
@@ -62,7 +62,7 @@ def probe_values(ctx: Ctx, scenario: Scenario, path: str) -> list[object]:
     if kind == "bool":
         return [True, False]
     if kind == "enum":
-        return [ENUMS[path](v) for v in ctx.shape.choices[path]]
+        return [as_member(path, v) for v in ctx.shape.choices[path]]
     if kind == "set":  # the grounds or claims raised: none of them, or every one (rules/grounds.yaml)
         fewest: tuple[str, ...] = ()
         if path == "dispute.seller_grounds" and scenario.dispute.seller_alleges_not_intact:

@@ -3,36 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from ..conditions import condition_nodes
 from ..facts import FACTS
 from ..rulebook import Presume, RuleBook
-from ..scenario import Scenario
 
 ONE_DAY = dt.timedelta(days=1)
 DATE_FACTS = tuple(p for p, s in FACTS.items() if s.kind in ("date", "moment"))
 _ORDER_OPS = ("lt", "le", "gt", "ge")
 LAW_DATE = "purchase.date"  # picks the version of the law (returnlaw.evaluator)
-
-
-def _enum_types() -> dict[str, type[StrEnum]]:
-    """The enum class of every choice fact, so that probes store members, as validation would."""
-    found: dict[str, type[StrEnum]] = {}
-    for section, field in Scenario.model_fields.items():
-        model = field.annotation
-        for name, sub in getattr(model, "model_fields", {}).items():
-            for arg in typing.get_args(sub.annotation):
-                if isinstance(arg, type) and issubclass(arg, StrEnum):
-                    found[f"{field.alias or section}.{name}"] = arg
-    return found
-
-
-ENUMS = _enum_types()
 
 
 @dataclass(frozen=True)
