@@ -98,6 +98,8 @@ def _asking_steps(epoch: Epoch) -> tuple[tuple[int, tuple[str, ...]], ...]:
             for i, step in enumerate(epoch.steps)
             if step.rule.group != "effects" and not _not_in_issue(step.rule.effect)
         )
+        if len(_ASKING) > 64:  # epochs are few; tests and tools that build many books must not grow this
+            _ASKING.clear()
         cached = _ASKING[id(epoch)] = (epoch, steps)
     return cached[1]
 
