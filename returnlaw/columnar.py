@@ -721,16 +721,14 @@ def warnings_of(result: ColumnResult) -> list[list[str]]:
         return [[] for _ in range(size)]
     held = result.on[[i for i, _ in steps]]
     codes = [code for _, code in steps]
-    keys = np.packbits(held, axis=0).T  # one key per row: which warnings hold
-    out: list[list[str]] = []
-    memo: dict[bytes, list[str]] = {}
-    for r in range(size):
-        key = keys[r].tobytes()
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = list(dict.fromkeys(c for c, h in zip(codes, held[:, r], strict=True) if h))
-        out.append(found)
-    return out
+    # rows hold few distinct sets of warnings: decode each set once
+    keys = np.packbits(held, axis=0)
+    patterns, inverse = np.unique(keys, axis=1, return_inverse=True)
+    lists = [
+        list(dict.fromkeys(c for c, h in zip(codes, column, strict=True) if h))
+        for column in np.unpackbits(patterns, axis=0, count=len(codes)).T.astype(bool).tolist()
+    ]
+    return [lists[k] for k in inverse.reshape(-1).tolist()]
 
 
 def deadlines_of(result: ColumnResult, names: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -807,12 +805,13 @@ def questions_of(result: ColumnResult) -> list[list[str]]:
                 missing = unknown[path] = ~known(FACTS[path], facts[path])
             counts[path] = counts.get(path, 0) + (open_ & missing)
     paths = sorted(counts)
-    table = np.stack([np.broadcast_to(counts[p], (size,)) for p in paths]).astype(np.int32)
-    for r in np.flatnonzero(undetermined):
-        column = table[:, r]
-        asked = np.flatnonzero(column)
-        ranked = sorted(asked.tolist(), key=lambda k: (-column[k], k))
-        out[r] = [paths[k] for k in ranked]
+    rows = np.flatnonzero(undetermined)
+    table = np.stack([np.broadcast_to(counts[p], (size,))[rows] for p in paths]).astype(np.int64)
+    # most used first, then by path (paths are sorted, so by position): one sort for all rows
+    order = np.argsort(-table * len(paths) + np.arange(len(paths))[:, None], axis=0, kind="stable")
+    asked = (table > 0).sum(axis=0).tolist()
+    for r, ranked, n in zip(rows.tolist(), order.T.tolist(), asked, strict=True):
+        out[r] = [paths[k] for k in ranked[:n]]
     return out
 
 
