@@ -16,7 +16,8 @@
   run: the floor any JSON-in, JSON-out service pays. The table prints ``compact`` and
   ``end_to_end`` as multiples of it (``*_floor_ratio``).
 - ``batch_decisions_per_s``: ``returnlaw batch`` over a JSON Lines file, all cores, wall time
-  including worker start-up and writing the output.
+  including worker start-up and writing the output; ``batch_row_by_row_per_s`` the same file
+  decided row by row (``--row-by-row``: no columns).
 - ``load_rules_ms``: reading and validating the rule files and planning the epochs, in a fresh
   process; each epoch's function is generated and compiled on first use
   (``returnlaw.compiled.LazyCompiled``), so
@@ -120,14 +121,14 @@ LOAD_CODE = (
 )
 
 
-def batch_rate(texts: list[str], rows: int, jobs: int | None) -> tuple[float, int]:
+def batch_rate(texts: list[str], rows: int, jobs: int | None, columnar: bool = True) -> tuple[float, int]:
     with tempfile.TemporaryDirectory(prefix="returnlaw-bench-") as tmp:
         src, dst = Path(tmp) / "orders.jsonl", Path(tmp) / "decisions.jsonl"
         with src.open("w", encoding="utf-8") as handle:
             for i in range(rows):
                 text = texts[i % len(texts)]
                 handle.write(f'{{"id":"o{i}",{text[1:]}\n')
-        stats = run_batch(src, dst, jobs=jobs)
+        stats = run_batch(src, dst, jobs=jobs, columnar=columnar)
         return stats.rows / stats.seconds, jobs or usable_cores()
 
 
@@ -155,6 +156,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     floor = per_call_us(lambda b: orjson.dumps(orjson.loads(b)), blobs, args.rounds)
     floor_median = statistics.median(floor)
     rate, jobs = batch_rate(texts, args.batch_rows, args.jobs)
+    row_rate, _ = batch_rate(texts, args.batch_rows, args.jobs, columnar=False)
     outcomes: dict[str, int] = {}
     for s in parsed:
         outcome = returnlaw.evaluate(book, s).outcome
@@ -174,6 +176,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "compact_floor_ratio": round(statistics.median(compact) / floor_median, 1),
         "end_to_end_floor_ratio": round(statistics.median(end_to_end) / floor_median, 1),
         "batch_decisions_per_s": round(rate),
+        "batch_row_by_row_per_s": round(row_rate),  # the same file with --row-by-row
         "load_rules_ms": round(fresh_process_ms(LOAD_CODE, args.fresh_runs), 1),
         "import_ms": round(fresh_process_ms(IMPORT_CODE, args.fresh_runs), 1),
         "first_decision_ms": round(fresh_process_ms(FIRST_DECISION_CODE, args.fresh_runs), 1),

@@ -17,6 +17,7 @@ KEYS = (
     "compact_floor_ratio",
     "end_to_end_floor_ratio",
     "batch_decisions_per_s",
+    "batch_row_by_row_per_s",
     "load_rules_ms",
     "first_decision_ms",
     "import_ms",

@@ -1,0 +1,114 @@
+"""Batch chunks decided by columns (``returnlaw.columnar_batch``) against the same chunks decided
+row by row: byte for byte the same JSON Lines (decisions, errors, ids, order), on the benchmark mix
+and on rows damaged in the ways platforms' data is."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from returnlaw.api import default_rulebook
+from returnlaw.batch import BatchOptions, _json_default, _json_line, decide_chunk
+from returnlaw.columnar_batch import columnar_rows
+from returnlaw.readings import Readings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import mix
+
+BOOK = default_rulebook()
+TODAY = dt.date(2026, 11, 29)
+
+
+def lines_of(n: int, seed: int) -> list[bytes]:
+    out = []
+    for i, data in enumerate(mix.scenarios(n, seed)):
+        text = mix.to_json(data)
+        row = json.loads(text)
+        if i % 3 == 0:
+            row["id"] = f"order-{i}" if i % 2 else i
+        out.append(json.dumps(row, ensure_ascii=False).encode())
+    return out
+
+
+def damaged(lines: list[bytes], seed: int) -> list[bytes]:
+    """Some rows broken the ways real data is: a key twice, a wrong type, an unknown field, a date
+    that does not exist or lies ahead, an id that is not one, text that is not JSON."""
+    rng = random.Random(seed)
+    out = list(lines)
+    edits = [
+        lambda t: t.replace(b'"purchase": {', b'"purchase": {"date": "2020-01-01", ', 1),
+        lambda t: t.replace(b"true", b'"true"', 1),
+        lambda t: t[:-1] + b', "colour": "red"}',
+        lambda t: t.replace(b'"date": "20', b'"date": "2023-02-30", "x": "20', 1),
+        lambda t: t[:-1] + b', "id": true}',
+        lambda t: t[:-1] + b', "id": 1.0}',
+        lambda t: t.replace(b"-", b"+", 1),
+        lambda t: t[: len(t) // 2],
+        lambda t: t.replace(b'"signed_at": "', b'"signed_at": "2099-01-01", "q": "', 1),
+        lambda t: t.replace(b'"signed_at": "2', b'"signed_at": "2024-05-05T10:30:00", "q": "2', 1),
+        lambda t: b"\xef\xbb\xbf" + t,
+        lambda t: b"   ",
+    ]
+    for i in range(0, len(out), 5):
+        out[i] = rng.choice(edits)(out[i])
+    return out
+
+
+def both(lines: list[bytes], **options: Any) -> tuple[bytes, bytes]:
+    fast = BatchOptions(today=TODAY, **options)
+    slow = BatchOptions(today=TODAY, columnar=False, **options)
+    return decide_chunk("lines", 10, lines, fast, "jsonl")[0], decide_chunk("lines", 10, lines, slow, "jsonl")[0]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_columns_and_rows_write_the_same_lines_on_the_mix(seed):
+    lines = lines_of(1500, seed)
+    fast, slow = both(lines)
+    assert fast == slow
+    taken = columnar_rows(lines, 0, BOOK, BatchOptions(today=TODAY))
+    assert sum(r is not None for r in taken) >= 0.9 * len(lines)  # the columns decide most rows
+
+
+def test_columns_and_rows_write_the_same_lines_on_damaged_rows():
+    lines = damaged(lines_of(1200, 4), 4)
+    fast, slow = both(lines)
+    assert fast == slow
+    assert fast.count(b'"error":null') < len(lines)  # the damage gave errors, worded by the row path
+
+
+@pytest.mark.parametrize(
+    "readings",
+    [
+        Readings(counting="calendar_only"),
+        Readings(unpublished_holidays="latest_end", burden_of_proof="consumer_claiming_return"),
+        Readings(issues="strict", oral_notice_confirmation="confirmation", short_hold_hours=48),
+        Readings(counting="platform_168h"),
+    ],
+)
+def test_columns_and_rows_agree_under_other_readings(readings):
+    fast, slow = both(lines_of(600, 7), readings=readings)
+    assert fast == slow
+
+
+def test_columns_and_rows_agree_under_an_as_of_date():
+    fast, slow = both(lines_of(600, 9), as_of=dt.date(2016, 5, 1))
+    assert fast == slow
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=30), st.text(max_size=60))
+def test_the_line_writer_writes_what_the_json_module_wrote(ident, reason):
+    """orjson writes batch rows now: the same bytes json.dumps(ensure_ascii=False) gave for any
+    id and error text (escapes of control characters, quotes, non-ASCII text)."""
+    row = {"row": 3, "id": ident, "outcome": None, "refund_due": dt.date(2024, 2, 29), "warnings": [reason]}
+    row["questions"], row["error"] = [], reason
+    old = json.dumps(row, ensure_ascii=False, separators=(",", ":"), default=_json_default).encode() + b"\n"
+    assert _json_line(dict(row)) == old
