@@ -47,7 +47,7 @@ from pydantic import AllowInfNan, BaseModel, Strict
 from pydantic.fields import FieldInfo
 
 from .category_facts import settled_by_category
-from .facts import _DERIVED, _IN_KIND, FACTS
+from .facts import _IN_KIND, FACTS
 from .fastread import _key_ends
 from .files import LongLine
 from .inputs import FUTURE_TOLERANCE, MAX_DIGITS, MAX_INPUT_BYTES
@@ -59,7 +59,6 @@ from .scenario import (
     ConfirmationForm,
     DeliveryStatus,
     GiftKind,
-    PaymentMethod,
     Scenario,
     SellerGround,
 )
@@ -575,30 +574,28 @@ _MONEY_LINES = {
 
 def _numbers(column: list[Any], f: _Field, ok: np.ndarray) -> np.ndarray:
     """Strict whole numbers (int) or numbers (float: an int is accepted too, never true/false)."""
-    allowed = _INT_TYPES if f.kind == "int" else _FLOAT_TYPES
-    kinds = np.fromiter(map(id, map(type, column)), np.intp, len(column))
-    fits = np.isin(kinds, allowed)
-    ok &= fits
-    numbers = column if fits.all() or not fits.any() else [v if fit else None for v, fit in zip(column, fits.tolist())]
-    out = (
-        np.fromiter(map(_NONE_AS_NAN_NUMBER.get, numbers, numbers), np.float64, len(column))
-        if fits.any()
-        else np.full(len(column), np.nan)
-    )
-    ok &= ~(out < f.low) & ~(out > f.high)  # ints past 2**53 are far beyond every bound
+    size = len(column)
+    fits = np.isin(np.fromiter(map(id, map(type, column)), np.intp, size), _NUMBER_TYPES[f.kind])
+    if not fits.all():
+        ok &= fits
+        column = [v if fit else None for v, fit in zip(column, fits.tolist(), strict=True)]
+    out = np.fromiter(map(_NONE_AS_NAN_NUMBER.get, column, column), np.float64, size)
+    ok &= ~(out < f.low) & ~(out > f.high)  # an int past 2**53 is far beyond every bound
     return out
 
 
-_INT_TYPES = [id(int), _ID_NONE_TYPE]
-_FLOAT_TYPES = [id(int), id(float), _ID_NONE_TYPE]
+_NUMBER_TYPES = {"int": [id(int), _ID_NONE_TYPE], "float": [id(int), id(float), _ID_NONE_TYPE]}
 _NONE_AS_NAN_NUMBER: dict[Any, float] = {None: np.nan}
 _NAMES = {id(fields): frozenset(f.name for f in fields) for fields in (*(s[2] for s in _SECTIONS), *_OBJECTS.values())}
 
 
 def _texts(column: list[Any], f: _Field, ok: np.ndarray) -> None:
-    if f.kind == "text" and set(map(type, column)) <= _TEXT_OR_NONE:
-        if max(map(len, map(_NONE_AS_EMPTY.get, column, column)), default=0) <= f.max_length:  # type: ignore[operator]
-            return None
+    longest = f.max_length if f.kind == "text" else -1
+    if (
+        set(map(type, column)) <= _TEXT_OR_NONE
+        and max(map(len, map(_NONE_AS_EMPTY.get, column, column)), default=0) <= longest
+    ):  # type: ignore[operator]
+        return None  # the usual column: text within its length, or unknown
     for i in _given(column).tolist():
         if not _text_ok(column[i], f):
             ok[i] = False
@@ -636,7 +633,7 @@ def _gift_facts(
     kept, unknown = rows_with(returned == 0), rows_with(returned == -1)
     values["gifts.any_unreturned"] = np.where(kept, 1, np.where(unknown, -1, 0)).astype(np.int8)
     given_back = returned == 0
-    cents = np.bincount(owners[given_back], weights=np.round(price[given_back] * 100), minlength=size)
+    cents = np.bincount(owners[given_back], weights=np.nan_to_num(np.round(price[given_back] * 100)), minlength=size)
     ok &= cents < 2**53  # a sum past float's whole numbers: the row path sums it exactly
     total = cents / 100  # a whole number of cents over 100: rounded once, as float(Decimal) is
     total[rows_with(given_back & np.isnan(price))] = np.nan

@@ -31,7 +31,7 @@ from returnlaw.batch import BatchOptions, _scenario
 from returnlaw.columnar_read import Columns, column_kinds, model_validators, read_lines
 from returnlaw.facts import _READ_WITH, FACTS
 from returnlaw.inputs import InputError
-from returnlaw.scenario import Scenario, read_path
+from returnlaw.scenario import Gift, PaymentPart, ReturnHistory, Scenario, read_path
 from tests.strategies import GENOME_SIZE, forget, from_genome
 from tests.test_fastread import damage
 
@@ -114,7 +114,19 @@ ODD = [
     [{"method": "wallet", "amount": "1.10"}], [{"method": "points", "amount": 2}, {"method": "wallet", "amount": 1}],
     [{"amount": "1.00"}], [{"returned": False}], [{"returned": False, "marked_price": "2.50"}, {"kind": "coupon"}],
 ]  # fmt: skip
+SECTION_FIELDS = {
+    (field.alias or name): list(field.annotation.model_fields)
+    for name, field in Scenario.model_fields.items()
+    if name != "gifts"
+}
 SECTIONS = [key for key in columnar_read._TOP_KEYS if key not in ("id", "gifts")]
+FIELDS = {  # the fields of every object a row may hold, and one no model has
+    "top": ["not_a_field"],
+    "gifts": [*Gift.model_fields, "not_a_field"],
+    "payment.parts": [*PaymentPart.model_fields, "not_a_field"],
+    "conduct.return_history": [*ReturnHistory.model_fields, "not_a_field"],
+    **{key: [*fields, "not_a_field"] for key, fields in SECTION_FIELDS.items()},
+}
 
 
 @st.composite
@@ -134,22 +146,27 @@ def damaged(draw: st.DrawFn, data: dict[str, Any]) -> Any:
     how = draw(st.integers(0, 5))
     if how == 0:  # any value in any field (a section's, a gift's, a payment part's) or in a new one
         copy = json.loads(as_json(data))
-        section = draw(st.sampled_from([*SECTIONS, "gifts", "payment.parts"]))
+        section = draw(st.sampled_from(sorted(FIELDS)))
         value = draw(st.sampled_from(CHOICES) | st.sampled_from(ODD))
-        holder = _holder(copy, section)
-        names = sorted(holder) + ["not_a_field"]
-        holder[draw(st.sampled_from(names))] = value
+        holder = _holder(copy, section) if section != "top" else copy
+        holder[draw(st.sampled_from(FIELDS[section]))] = value
         return as_json(copy)
     if how == 1:  # the id
         ident = draw(st.sampled_from(["o-1", 12, -(10**39), 10**39, 10**40, 2**64, True, 1.0, None, [], "1"]))
-        return as_json({"id": ident, **data}) if not isinstance(ident, int) or abs(ident) < 2**64 else (
-            '{"id": ' + str(ident) + ", " + as_json(data)[1:]
+        return (
+            as_json({"id": ident, **data})
+            if not isinstance(ident, int) or abs(ident) < 2**64
+            else ('{"id": ' + str(ident) + ", " + as_json(data)[1:])
         )
     if how == 2:  # a key given twice, at the top or in a section, with the same or another value
         text = as_json(data)
         section = draw(st.sampled_from(SECTIONS))
-        return text[:-1] + f', "{section}": {{}}}}' if draw(st.booleans()) else text.replace(
-            f'"{section}": {{', f'"{section}": {{"{draw(st.sampled_from(_names(data, section)))}" : null, ', 1
+        return (
+            text[:-1] + f', "{section}": {{}}}}'
+            if draw(st.booleans())
+            else text.replace(
+                f'"{section}": {{', f'"{section}": {{"{draw(st.sampled_from(_names(data, section)))}" : null, ', 1
+            )
         )
     if how == 3:  # a section null, a list or not there; the section return as return_
         copy = json.loads(as_json(data))
@@ -162,7 +179,9 @@ def damaged(draw: st.DrawFn, data: dict[str, Any]) -> Any:
         return as_json(copy)
     if how == 4:  # a date moved: before another, into the future, with a time of day
         copy = json.loads(as_json(data))
-        path = draw(st.sampled_from(["purchase.date", "delivery.signed_at", "return.notice_sent_at", "return.shipped_at"]))
+        path = draw(
+            st.sampled_from(["purchase.date", "delivery.signed_at", "return.notice_sent_at", "return.shipped_at"])
+        )
         section, _, name = path.partition(".")
         day = TODAY + dt.timedelta(days=draw(st.integers(-6000, 5)))
         copy.setdefault(section, {})[name] = day.isoformat() + draw(st.sampled_from(["", "T10:00", "T00:00"]))
@@ -177,6 +196,8 @@ def _holder(data: dict[str, Any], section: str) -> dict[str, Any]:
         if not gifts:
             gifts.append({"kind": "item"})
         return gifts[0]
+    if section == "conduct.return_history":
+        return data.setdefault("conduct", {}).setdefault("return_history", {})
     if section == "payment.parts":
         parts = data.setdefault("payment", {}).setdefault("parts", [{"method": "wallet", "amount": "1.00"}])
         return parts[0] if parts else data["payment"]
@@ -253,6 +274,25 @@ PLAIN = '{"purchase": {"date": "2024-03-01"}, "delivery": {"signed_at": "2024-03
         '{"item": {"price": "1.005"}}',
         '{"return_": {"shipped_at": "2024-03-01"}}',
         '{"item": {"colour": "red"}}',
+        '{"colour": "red"}',
+        '{"dispute": {"seller_grounds": ["abuse", "abuse"]}}',
+        '{"dispute": {"consumer_claims": ["defect", "none"]}}',
+        '{"dispute": {"hours_held": -1}}',
+        '{"dispute": {"hours_held": 1000000.5}}',
+        '{"dispute": {"hours_held": true}}',
+        '{"promise": {"return_days": 6}}',
+        '{"promise": {"return_days": 3651}}',
+        '{"conduct": {"return_history": {"orders": 1000000001}}}',
+        '{"item": {"description": "%s"}}' % ("x" * 2001),
+        '{"purchase": {"order_id": "%s"}}' % ("x" * 201),
+        '{"promise": {"conditions": ["x", 1]}}',
+        '{"item": {"price": "1000000000000.01"}}',
+        '{"item": {"price": -1}}',
+        '{"item": {"price": "1e2"}}',
+        '{"purchase": {"channel": "Online"}}',
+        '{"purchase": null}',
+        '{"gifts": null}',
+        '{"payment": {"parts": [{"method": "wallet", "amount": "1.00"}], "parts": null}}',
     ],
 )
 def test_rows_left_to_the_row_path(line):
@@ -263,15 +303,20 @@ def test_rows_left_to_the_row_path(line):
 def test_ids_and_odd_lines():
     lines: list[Any] = [
         '{"id": 12, "item": {"price": 12.5}}',
-        b'{"id": "a", "gifts": [{"returned": false, "marked_price": "0.10"}, {"returned": false, "marked_price": 0.2}]}',
+        b'{"id": "a", "gifts": [{"returned": false, "marked_price": "0.10"}, {"returned": false, "marked_price": 0.2}]}',  # noqa: E501
         "{}",
         batch.LongLine(2_000_000),
         b"\xef\xbb\xbf{}",
         "[1]",
         "not json",
+        '{"gifts": [{"returned": false}, {"returned": true, "marked_price": "1.00"}, {"kind": "points"}]}',
+        '{"gifts": [{"returned": null}], "payment": {"parts": []}}',
     ]
     columns = read_lines(lines, TODAY)
-    assert columns.taken.tolist() == [True, True, True, False, False, False, False]
+    assert columns.taken.tolist() == [True, True, True, False, False, False, False, True, True]
+    assert math.isnan(columns.values["gifts.unreturned_marked_price"][7])
+    assert columns.values["gifts.any_in_kind"][7] == 1 and columns.values["gifts.any_unreturned"][8] == -1
+    assert columns.values["payment.paid_in_kind"][8] == 0 and columns.values["payment.several_methods"][8] == 0
     assert columns.ident[:3] == ["12", "a", None]
     assert columns.values["item.price"][0] == 12.5
     assert columns.values["gifts.unreturned_marked_price"][1] == 0.3  # 0.1 + 0.2 summed exactly
