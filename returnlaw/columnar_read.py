@@ -651,10 +651,10 @@ def _part_facts(
     method = items["payment.parts.method"].astype(np.int64)
     in_kind = np.isin(method, [_index("payment.parts.method", m) for m in _IN_KIND])
     paid_in_kind = np.bincount(owners[in_kind], minlength=size) > 0
-    low, high = np.full(size, 1 << 20), np.full(size, -1)
-    np.minimum.at(low, owners, method)
-    np.maximum.at(high, owners, method)
-    several = (high >= 0) & (low != high)
+    lengths = np.bincount(owners, minlength=size)
+    starts = np.minimum(np.cumsum(lengths) - lengths, max(method.size - 1, 0))  # a row's first part (if any)
+    first = method[starts][owners] if method.size else method
+    several = np.bincount(owners[method != first], minlength=size) > 0
     values["payment.paid_in_kind"] = np.where(lists, paid_in_kind, -1).astype(np.int8)
     values["payment.several_methods"] = np.where(lists, several, -1).astype(np.int8)
 
@@ -730,15 +730,25 @@ def _encode_settled(path: str, value: Any) -> int:
 
 
 def _check_keys(lines: Sequence[Any], ok: np.ndarray, keys: np.ndarray) -> None:
-    """Rows whose text has more places where a key can end than their objects have keys lose a key
-    to orjson (or hold a ``":`` in a string: also left to the row path). Counted for the chunk's
-    taken rows at once; row by row only when the totals differ."""
-    rows = np.flatnonzero(ok).tolist()
-    if not rows:
+    """Leave to the row path every row that may have lost a key given twice to orjson (it keeps the
+    last value). Outside strings, a colon stands after every key and nowhere else, so a row's text
+    has at least as many colons as keys, and as many as its parsed objects have keys only when no
+    key was given twice; counted for the chunk's taken rows at once (the usual case: no colon in
+    any text), then row by row, where a row with colons in its strings gets fastread's count of the
+    places where a key can end (a quote, spaces, a colon)."""
+    rows = np.flatnonzero(ok)
+    if not rows.size:
         return
-    text = [lines[i] if type(lines[i]) is bytes else lines[i].encode() for i in rows]
-    if _key_ends(b"\n".join(text)) == int(keys[rows].sum()):
-        return  # every row has at least as many key ends as keys: all are equal
-    for i, line in zip(rows, text, strict=True):
-        if _key_ends(line) != keys[i]:
-            ok[i] = False
+    text = [lines[i] if type(lines[i]) is bytes else lines[i].encode() for i in rows.tolist()]
+    colons = np.frombuffer(b"\n".join(text), np.uint8) == _COLON  # UTF-8: no colon byte inside a character
+    wanted = keys[rows]
+    if np.count_nonzero(colons) == wanted.sum():
+        return
+    ends = np.cumsum(np.fromiter(map(len, text), np.int64, len(text)) + 1)
+    per_row = np.bincount(np.searchsorted(ends, np.flatnonzero(colons), side="right"), minlength=len(text))
+    for j in np.flatnonzero(per_row != wanted).tolist():
+        if _key_ends(text[j]) != wanted[j]:
+            ok[rows[j]] = False
+
+
+_COLON = ord(":")
