@@ -30,6 +30,7 @@ Encodings (``Columns.values``, by ``FactSpec.kind``; unknown is the Scenario's N
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import types
 import typing
@@ -548,7 +549,7 @@ def _money(column: list[Any], f: _Field, ok: np.ndarray) -> np.ndarray:
     if (
         lines.count("") == texts.count(None)  # no text is empty ...
         and joined.count("\n") == size - 1  # ... or holds a line end
-        and _MONEY_LINES[f.places].fullmatch(joined)  # type: ignore[index]
+        and _money_lines(f.high, f.places).fullmatch(joined)  # type: ignore[arg-type]
     ):
         out = np.fromiter(map(float, map(_NONE_AS_NAN.get, texts, texts)), np.float64, size)
         ok &= ~(out < float(f.low)) & ~(out > float(f.high))
@@ -566,10 +567,15 @@ def _money(column: list[Any], f: _Field, ok: np.ndarray) -> np.ndarray:
 _TEXT_OR_NONE = frozenset({str, type(None)})
 _NONE_AS_EMPTY: dict[Any, str] = {None: ""}
 _NONE_AS_NAN: dict[Any, str] = {None: "nan"}
-_MONEY_ONE = r"(?:0|[1-9][0-9]{0,12})(?:\.[0-9]{1,%d})?"
-_MONEY_LINES = {
-    places: re.compile(rf"(?:{_MONEY_ONE % places})?(?:\n(?:{_MONEY_ONE % places})?)*", re.ASCII) for places in (1, 2)
-}
+
+
+@functools.cache
+def _money_lines(high: Decimal, places: int) -> re.Pattern[str]:
+    """Lines of money as text pydantic certainly reads as written: plain digits (no sign, exponent,
+    spaces or digits of other scripts), at most ``places`` decimals, no more whole digits than
+    ``high`` has (the bound itself is checked on the value); an empty line is an unknown value."""
+    one = rf"(?:0|[1-9][0-9]{{0,{len(str(int(high))) - 1}}})(?:\.[0-9]{{1,{places}}})?"
+    return re.compile(rf"(?:{one})?(?:\n(?:{one})?)*", re.ASCII)
 
 
 def _numbers(column: list[Any], f: _Field, ok: np.ndarray) -> np.ndarray:
