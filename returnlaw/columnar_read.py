@@ -166,8 +166,8 @@ def _kind(name: str, field: FieldInfo) -> _Field:
     elif base is Decimal and c.get("decimal_places") is not None:
         kind = _Field(name, "money", required, low=c["ge"], high=c["le"], places=c["decimal_places"])
         known -= {"ge", "le", "decimal_places", "max_digits"}  # max_digits: no accepted text comes near it
-        if len(str(int(c["le"]))) + c["decimal_places"] > c.get("max_digits", 99):
-            raise TypeError(f"columnar_read: the bound of {name} has more digits than it allows")
+        if len(str(int(c["le"]))) + c["decimal_places"] > c.get("max_digits", 99) or c["decimal_places"] > 2:
+            raise TypeError(f"columnar_read reads {name} in cents, within its digits: the model allows more")
     elif base is int and c.get("strict"):
         kind, known = _Field(name, "int", required, low=c["ge"], high=c["le"]), known - {"strict", "ge", "le"}
     elif base is float and c.get("strict") and c.get("allow_inf_nan") is False:
