@@ -1,0 +1,760 @@
+"""A chunk of JSON Lines rows read into typed numpy columns, without building pydantic models.
+
+The columnar batch (issue #15 point 4) decides a whole chunk from columns. This module is its
+reader, and it is *conservative*: a row it is not certain about is not taken and goes through
+the row path (``batch.decide_row``), which decides it or words its error as before. A taken row
+is one the row path accepts (``batch._scenario``), and its columns hold exactly the facts of the
+Scenario the row path would build. So a row is taken only when:
+
+- orjson parses it to an object (not a LongLine, not over MAX_INPUT_BYTES) whose ``id`` is absent,
+  null, text or a whole number within ``batch._ID_BOUND`` (not true, not 1.0);
+- no key is given twice: orjson keeps the last value silently, so the places where a key can end
+  in the text (``fastread._key_ends``) are counted against the keys of the parsed objects, per
+  chunk first and per row only when the totals differ;
+- every section and field is one of the model's (``return_``, accepted by ``populate_by_name``,
+  is left to the row path), and every value has the strict type and the constraints of its field,
+  read from the pydantic models' ``model_fields`` (the one source of truth), in a form whose
+  pydantic reading is certain: money as a JSON whole number, a float or text of plain digits with
+  at most two decimals; dates as ``YYYY-MM-DD``; a moment only as a plain date (one with a time of
+  day is left to the row path);
+- the models' own checks hold: the listing's confirmation, delivery status against signing, the
+  seller's grounds given once and the allegation of not intact, returns within orders, the dates'
+  order, the category's settled facts, and no event after ``today`` (with the careful reader's
+  tolerance). A model gaining a validator this module does not know makes it take nothing.
+
+Encodings (``Columns.values``, by ``FactSpec.kind``; unknown is the Scenario's None): bool int8
+1/0/-1; enum int16 index in ``FactSpec.values``/-1; set int64 bit mask of ``FactSpec.values``/-1
+(an empty list is 0); date and moment int32 ``toordinal()``/0; number float64/NaN.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import types
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from enum import StrEnum
+from itertools import chain, compress, repeat
+from typing import Any
+
+import annotated_types
+import numpy as np
+import orjson
+from pydantic import AllowInfNan, BaseModel, Strict
+from pydantic.fields import FieldInfo
+
+from .category_facts import settled_by_category
+from .facts import _IN_KIND, FACTS
+from .fastread import _key_ends
+from .files import LongLine
+from .inputs import FUTURE_TOLERANCE, MAX_DIGITS, MAX_INPUT_BYTES
+from .scenario import (
+    _ACTIVE_FORMS,
+    _ORDER,
+    _PASSIVE_FORMS,
+    EVENT_DATES,
+    ConfirmationForm,
+    DeliveryStatus,
+    GiftKind,
+    Scenario,
+    SellerGround,
+)
+
+_ID_BOUND = 10**MAX_DIGITS - 1  # batch._ID_BOUND (batch imports the evaluator; this module must not)
+_DTYPES = {"bool": np.int8, "enum": np.int16, "set": np.int64, "date": np.int32, "moment": np.int32}
+_UNKNOWN = {"bool": -1, "enum": -1, "set": -1, "date": 0, "moment": 0, "number": np.nan}
+
+
+@dataclass(frozen=True)
+class Columns:
+    size: int  # rows in the chunk
+    taken: np.ndarray  # bool[size]: read into the columns; False -> the row path decides it
+    ident: list[str | None]  # per row: str(id) as batch writes it, or None; anything where not taken
+    values: dict[str, np.ndarray]  # fact path -> column of length size; rows not taken: any value
+
+
+def column_kinds() -> dict[str, str]:
+    """The kind of every column :func:`read_lines` gives (fact path -> kind)."""
+    return {path: spec.kind for path, spec in FACTS.items() if spec.kind != "text"}
+
+
+# -- the fields, read from the models ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    kind: str  # flag enum set day moment money int float text texts model models
+    required: bool = False
+    nullable: bool = True  # null is accepted (the field is X | None)
+    values: tuple[str, ...] = ()  # enum and set: the allowed values, in the enum's order
+    low: Any = None
+    high: Any = None
+    max_length: int | None = None
+    places: int | None = None  # money: decimals allowed
+    model: type[BaseModel] | None = None  # model and models: the model inside
+
+
+def _constraints(field: FieldInfo) -> tuple[Any, dict[str, Any]]:
+    """The base type of a field and its constraints (through Optional and Annotated)."""
+    found: dict[str, Any] = {}
+    metadata: list[Any] = list(field.metadata)
+    annotation = field.annotation
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        annotation = args[0]  # X | None
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation, *more = typing.get_args(annotation)
+        metadata.extend(more)
+    while metadata:
+        item = metadata.pop()
+        if isinstance(item, FieldInfo):
+            metadata.extend(item.metadata)
+        elif isinstance(item, Strict):
+            found["strict"] = item.strict
+        elif isinstance(item, annotated_types.Ge):
+            found["ge"] = item.ge
+        elif isinstance(item, annotated_types.Le):
+            found["le"] = item.le
+        elif isinstance(item, annotated_types.MaxLen):
+            found["max_length"] = item.max_length
+        elif hasattr(item, "__dict__") and type(item).__name__ == "_PydanticGeneralMetadata":
+            found.update(item.__dict__)
+        elif isinstance(item, AllowInfNan):
+            found["allow_inf_nan"] = item.allow_inf_nan
+        else:
+            raise TypeError(f"columnar_read does not know the constraint {item!r}")
+    return annotation, found
+
+
+def _field(name: str, field: FieldInfo) -> _Field:
+    kind = _kind(name, field)
+    nullable = type(None) in typing.get_args(field.annotation)
+    return kind if kind.nullable == nullable else replace(kind, nullable=nullable)
+
+
+def _kind(name: str, field: FieldInfo) -> _Field:
+    base, c = _constraints(field)
+    required = field.is_required()
+    known = set(c)
+    if typing.get_origin(base) is tuple:
+        member = typing.get_args(base)[0]
+        if isinstance(member, type) and issubclass(member, StrEnum):
+            kind = _Field(name, "set", required, values=tuple(m.value for m in member), max_length=c.get("max_length"))
+        elif isinstance(member, type) and issubclass(member, BaseModel):
+            kind = _Field(name, "models", required, max_length=c.get("max_length"), model=member)
+        else:
+            inner = _field(name, FieldInfo.from_annotation(member))
+            if inner.kind != "text":
+                raise TypeError(f"columnar_read cannot read {name}: {base!r}")
+            return _Field(name, "texts", required, max_length=c.get("max_length"), high=inner.max_length)
+        known -= {"max_length"}
+    elif isinstance(base, type) and issubclass(base, StrEnum):
+        kind = _Field(name, "enum", required, values=tuple(m.value for m in base))
+    elif isinstance(base, type) and issubclass(base, BaseModel):
+        kind = _Field(name, "model", required, model=base)
+    elif base is bool and c.get("strict"):
+        kind, known = _Field(name, "flag", required), known - {"strict"}
+    elif base is dt.date:
+        kind = _Field(name, "day", required)
+    elif set(typing.get_args(base)) - {type(None)} == {dt.date, dt.datetime}:
+        kind = _Field(name, "moment", required)
+    elif base is Decimal and c.get("decimal_places") is not None:
+        kind = _Field(name, "money", required, low=c["ge"], high=c["le"], places=c["decimal_places"])
+        known -= {"ge", "le", "decimal_places", "max_digits"}  # max_digits: no accepted text comes near it
+        if len(str(int(c["le"]))) + c["decimal_places"] > c.get("max_digits", 99) or c["decimal_places"] > 2:
+            raise TypeError(f"columnar_read reads {name} in cents, within its digits: the model allows more")
+    elif base is int and c.get("strict"):
+        kind, known = _Field(name, "int", required, low=c["ge"], high=c["le"]), known - {"strict", "ge", "le"}
+    elif base is float and c.get("strict") and c.get("allow_inf_nan") is False:
+        kind = _Field(name, "float", required, low=c["ge"], high=c["le"])
+        known -= {"strict", "ge", "le", "allow_inf_nan"}
+    elif base is str and c.get("strict"):
+        kind, known = _Field(name, "text", required, max_length=c["max_length"]), known - {"strict", "max_length"}
+    else:
+        raise TypeError(f"columnar_read cannot read {name}: {base!r}")
+    if known:
+        raise TypeError(f"columnar_read does not check {sorted(known)} of {name}")
+    return kind
+
+
+def _fields(model: type[BaseModel]) -> tuple[_Field, ...]:
+    return tuple(_field(name, field) for name, field in model.model_fields.items())
+
+
+# Sections: (the key in JSON, the model field, its fields). The row's ``return_`` (the model's
+# name for ``return``, accepted by populate_by_name) is not in the keys: such rows are not taken.
+_SECTIONS = tuple(
+    (field.alias or name, name, _fields(field.annotation))
+    for name, field in Scenario.model_fields.items()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+)
+_LISTS = {(field.alias or name): _field(name, field) for name, field in Scenario.model_fields.items()}
+_LISTS = {key: f for key, f in _LISTS.items() if f.kind == "models"}  # gifts
+_TOP_KEYS = frozenset({*(s[0] for s in _SECTIONS), *_LISTS, "id"})
+if len(_TOP_KEYS) != len(Scenario.model_fields) + 1:
+    raise TypeError("columnar_read: a scenario field is neither a section nor a list of models")
+
+# The validators this module re-implements (below); any other makes it take nothing.
+_KNOWN_VALIDATORS = frozenset(
+    {
+        ("Scenario", "_dates_in_order_and_facts_fit_the_category"),
+        ("Purchase", "_day"),
+        ("Listing", "_confirmation_consistent"),
+        ("Delivery", "_moment"),
+        ("Delivery", "_status_fits_signing"),
+        ("Return", "_moment"),
+        ("Return", "_day"),
+        ("Dispute", "_grounds_once"),
+        ("Dispute", "_allegation_is_a_ground"),
+        ("ReturnHistory", "_returns_within_orders"),
+    }
+)
+
+
+def model_validators(model: type[BaseModel] = Scenario) -> set[tuple[str, str]]:
+    """(model, validator) of every validator of ``model`` and the models inside it."""
+    found: set[tuple[str, str]] = set()
+    stack, seen = [model], set()
+    while stack:
+        item = stack.pop()
+        if item in seen:
+            continue
+        seen.add(item)
+        deco = item.__pydantic_decorators__
+        for group in (deco.model_validators, deco.field_validators, deco.validators, deco.root_validators):
+            found |= {(item.__name__, name) for name in group}
+        for name, field in item.model_fields.items():
+            f = _field(name, field)
+            if f.model is not None:
+                stack.append(f.model)
+    return found
+
+
+_ENABLED = model_validators() <= _KNOWN_VALIDATORS
+
+
+# -- values: one at a time (lists, nested models) ----------------------------------------------------
+
+_BAD = object()  # a value that is not taken
+_DAY_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+# Money as pydantic certainly reads it: plain digits, no sign, no exponent, no spaces.
+_MONEY_TEXT = re.compile(r"(0|[1-9][0-9]{0,12})(?:\.([0-9]{1,2}))?", re.ASCII)
+_DAYS: dict[Any, int] = {None: 0}  # YYYY-MM-DD -> ordinal, for the dates seen (bounded); unknown 0
+
+
+def _day(value: Any) -> Any:
+    """The ordinal of a ``YYYY-MM-DD`` text (0 for None), or _BAD."""
+    if value is None:
+        return 0
+    if type(value) is not str or not _DAY_TEXT.fullmatch(value):
+        return _BAD
+    try:
+        day = dt.date.fromisoformat(value).toordinal()
+    except ValueError:
+        return _BAD
+    if len(_DAYS) > 100_000:
+        _DAYS.clear()
+        _DAYS[None] = 0
+    _DAYS[value] = day
+    return day
+
+
+def _cents(value: Any, f: _Field) -> Any:
+    """Money in cents (an int; None for None), or _BAD."""
+    if value is None:
+        return None
+    kind = type(value)
+    if kind is int:
+        cents = value * 100
+    elif kind is str or kind is float:
+        match = _MONEY_TEXT.fullmatch(value if kind is str else repr(value))
+        if match is None:
+            return _BAD
+        whole, part = match.groups()
+        if part is not None and len(part) > (f.places or 0):
+            return _BAD
+        cents = int(whole) * 100 + int((part or "0").ljust(2, "0"))
+    else:
+        return _BAD
+    return cents if f.low * 100 <= cents <= f.high * 100 else _BAD
+
+
+def _members(value: Any, f: _Field) -> Any:
+    """A set of choices as its bit mask (-1 for None), or _BAD (duplicates included)."""
+    if value is None:
+        return -1
+    if type(value) is not list or len(value) > (f.max_length or len(value)):
+        return _BAD
+    mask = 0
+    index = _INDEX[f.values]
+    for member in value:
+        k = index.get(member) if type(member) is str else None
+        if k is None or mask >> k & 1:
+            return _BAD
+        mask |= 1 << k
+    return mask
+
+
+_INDEX: dict[tuple[str, ...], dict[str, int]] = {}
+
+
+def _text_ok(value: Any, f: _Field) -> bool:
+    if f.kind == "text":
+        return type(value) is str and len(value) <= f.max_length  # type: ignore[operator]
+    return (  # texts: a list of them
+        type(value) is list
+        and len(value) <= f.max_length  # type: ignore[operator]
+        and all(type(t) is str and len(t) <= f.high for t in value)
+    )
+
+
+_OBJECTS: dict[type[BaseModel], tuple[_Field, ...]] = {}
+
+
+def _register(fields: Sequence[_Field]) -> None:
+    for f in fields:
+        if f.values:
+            _INDEX.setdefault(f.values, {v: k for k, v in enumerate(f.values)})
+        if f.model is not None and f.model not in _OBJECTS:
+            _OBJECTS[f.model] = _fields(f.model)
+            _register(_OBJECTS[f.model])
+
+
+for _section in _SECTIONS:
+    _register(_section[2])
+_register(tuple(_LISTS.values()))
+
+
+# -- columns ---------------------------------------------------------------------------------------
+
+
+def read_lines(lines: Sequence[bytes | str | LongLine], today: dt.date) -> Columns:
+    """The chunk's rows as columns; ``taken`` says which rows they hold (the rest: the row path)."""
+    size = len(lines)
+    rows, ok = _parse(lines)
+    ident = _idents(rows, ok)
+    keys = np.fromiter(map(len, rows), np.int64, size)  # the keys of every object in the row
+    top = np.fromiter(map(dict.__contains__, rows, repeat("id")), np.int64, size)  # top keys known
+    values: dict[str, np.ndarray] = {}
+    for key, _, fields in _SECTIONS:
+        sections = list(map(dict.get, rows, repeat(key), repeat(_EMPTY)))
+        top += np.fromiter(map(id, sections), np.intp, size) != _ID_EMPTY
+        keys += _read_objects(sections, fields, key, values, ok)
+    for key, f in _LISTS.items():
+        column = list(map(dict.get, rows, repeat(key), repeat(_NO_ITEMS)))
+        top += np.fromiter(map(id, column), np.intp, size) != _ID_NO_ITEMS
+        keys += _read_models(column, f, key, values, ok)
+    ok &= top == np.fromiter(map(len, rows), np.int64, size)  # no key but the sections, lists and id
+    _check_models(values, ok, today)
+    _check_keys(lines, ok, keys)
+    return Columns(size, ok, [i if t else None for i, t in zip(ident, ok.tolist(), strict=True)], values)
+
+
+_EMPTY: dict[str, Any] = {}
+_NO_ITEMS: list[Any] = []
+_ID_EMPTY, _ID_NO_ITEMS = id(_EMPTY), id(_NO_ITEMS)
+_ID_TRUE, _ID_FALSE, _ID_NONE, _ID_DICT, _ID_LIST = id(True), id(False), id(None), id(dict), id(list)
+
+
+def _parse(lines: Sequence[Any]) -> tuple[list[dict[str, Any]], np.ndarray]:
+    rows: list[dict[str, Any]] = []
+    ok = np.zeros(len(lines), bool)
+    loads, error = orjson.loads, orjson.JSONDecodeError
+    for i, line in enumerate(lines):
+        data = None
+        if (type(line) is bytes or type(line) is str) and len(line) <= MAX_INPUT_BYTES and _ENABLED:
+            try:
+                data = loads(line)
+            except error:
+                data = None
+        if type(data) is dict:
+            rows.append(data)
+            ok[i] = True
+        else:
+            rows.append(_EMPTY)
+    return rows, ok
+
+
+def _idents(rows: list[dict[str, Any]], ok: np.ndarray) -> list[str | None]:
+    """The output ids (batch._compact: str(id)); a row whose id the row path refuses is not taken."""
+    idents = list(map(dict.get, rows, repeat("id")))
+    if set(map(type, idents)) <= {str, type(None)}:
+        return idents
+    out: list[str | None] = []
+    for i, ident in enumerate(idents):
+        if ident is None or type(ident) is str:
+            out.append(ident)
+        elif type(ident) is int and -_ID_BOUND <= ident <= _ID_BOUND:
+            out.append(str(ident))
+        else:
+            out.append(None)
+            ok[i] = False
+    return out
+
+
+def _read_objects(
+    objects: list[Any], fields: Sequence[_Field], prefix: str, values: dict[str, np.ndarray], ok: np.ndarray
+) -> np.ndarray:
+    """Objects of one model, one per row (a section, a gift, ...): each field read into
+    ``values[prefix.field]``, ``ok`` cleared where pydantic might refuse; returns the keys of each
+    object and of the objects inside it."""
+    size = len(objects)
+    if set(map(type, objects)) - {dict}:  # null or not an object: refused (a section absent is _EMPTY)
+        is_dict = [type(o) is dict for o in objects]
+        ok &= np.array(is_dict, bool)
+        objects = [o if d else _EMPTY for o, d in zip(objects, is_dict, strict=True)]
+    keys = np.fromiter(map(len, objects), np.int64, size)
+    ok &= np.fromiter(map(_NAMES[id(fields)].issuperset, objects), bool, size)  # no unknown key
+    for f in fields:
+        column = list(map(dict.get, objects, repeat(f.name)))
+        if f.required and None in column:
+            ok &= np.array([v is not None for v in column], bool)
+        path = f"{prefix}.{f.name}"
+        if f.kind == "model":
+            keys += _read_model(column, f, path, ok)
+        elif f.kind == "models":
+            keys += _read_models(column, f, path, values, ok)
+        else:
+            encoded = _READERS[f.kind](column, f, ok)
+            if encoded is not None:
+                values[path] = encoded
+    return keys
+
+
+def _read_model(column: list[Any], f: _Field, path: str, ok: np.ndarray) -> np.ndarray:
+    """An optional nested object (conduct.return_history): checked with its model's validator."""
+    keys = np.zeros(len(column), np.int64)
+    rows = _given(column)
+    if rows.size:
+        inner: dict[str, np.ndarray] = {}
+        inner_ok = np.ones(rows.size, bool)
+        keys[rows] = _read_objects([column[i] for i in rows.tolist()], _OBJECTS[f.model], path, inner, inner_ok)  # type: ignore[index]
+        _MODEL_CHECKS[f.model.__name__](inner, path, inner_ok)  # type: ignore[union-attr]
+        ok[rows] &= inner_ok
+    return keys
+
+
+def _returns_within_orders(values: dict[str, np.ndarray], path: str, ok: np.ndarray) -> None:
+    orders, returns = values[f"{path}.orders"], values[f"{path}.returns"]
+    ok &= ~(returns > orders)  # NaN (unknown) compares False
+
+
+def _no_check(values: dict[str, np.ndarray], path: str, ok: np.ndarray) -> None:
+    return None
+
+
+_MODEL_CHECKS = {"ReturnHistory": _returns_within_orders, "Gift": _no_check, "PaymentPart": _no_check}
+
+
+def _read_models(column: list[Any], f: _Field, path: str, values: dict[str, np.ndarray], ok: np.ndarray) -> np.ndarray:
+    """A list of objects per row (gifts, payment.parts): the items are read as one column of
+    objects, their problems and keys go to their rows, and the derived facts are read off them."""
+    size = len(column)
+    kinds = np.fromiter(map(id, map(type, column)), np.intp, size)
+    lists = kinds == _ID_LIST
+    ok &= lists | ((kinds == _ID_NONE_TYPE) & f.nullable)
+    lengths = np.zeros(size, np.int64)
+    lengths[lists] = np.fromiter(map(len, compress(column, lists.tolist())), np.int64)
+    ok &= lengths <= f.max_length  # type: ignore[operator]
+    items = list(chain.from_iterable(compress(column, lists.tolist())))
+    owners = np.repeat(np.arange(size), lengths)
+    inner: dict[str, np.ndarray] = {}
+    inner_ok = np.ones(len(items), bool)
+    item_keys = _read_objects(items, _OBJECTS[f.model], path, inner, inner_ok)  # type: ignore[index]
+    _MODEL_CHECKS[f.model.__name__](inner, path, inner_ok)  # type: ignore[union-attr]
+    ok[owners[~inner_ok]] = False
+    derive = _DERIVE.get(path)
+    if derive is not None:
+        derive(inner, owners, lists, values, ok)
+    return np.bincount(owners, weights=item_keys, minlength=size).astype(np.int64)
+
+
+_ID_NONE_TYPE = id(type(None))
+
+
+# -- readers of one field's column: (its values, the field, ok) -> the encoded column -------------------
+
+
+def _given(column: list[Any]) -> np.ndarray:
+    """The rows whose value is given (not null)."""
+    if column.count(None) == len(column):
+        return np.zeros(0, np.intp)
+    return np.flatnonzero(np.fromiter(map(id, column), np.intp, len(column)) != _ID_NONE)
+
+
+def _flags(column: list[Any], f: _Field, ok: np.ndarray) -> np.ndarray:
+    ids = np.fromiter(map(id, column), np.intp, len(column))
+    out = np.full(len(column), -1, np.int8)
+    yes, no = ids == _ID_TRUE, ids == _ID_FALSE
+    out[yes], out[no] = 1, 0
+    ok &= yes | no | (ids == _ID_NONE)
+    return out
+
+
+_MISS = -32768  # fits every dtype used; never a valid encoding
+
+
+def _lookup(column: list[Any], table: dict[Any, int], miss: Callable[[Any], int], dtype: Any) -> np.ndarray:
+    """Values looked up in ``table``; a value not in it (or unhashable) goes to ``miss``."""
+    try:
+        out = np.fromiter(map(table.get, column, repeat(_MISS)), dtype, len(column))
+    except TypeError:  # an unhashable value (a list or an object): one at a time
+        out = np.array([_MISS if type(v) in (list, dict) else table.get(v, _MISS) for v in column], dtype)
+    for i in np.flatnonzero(out == _MISS).tolist():
+        out[i] = miss(column[i])
+    return out
+
+
+def _enums(column: list[Any], f: _Field, ok: np.ndarray) -> np.ndarray:
+    out = _lookup(column, _ENUM_TABLES[f.values], lambda v: _MISS, np.int16)
+    ok &= out != _MISS
+    return out
+
+
+def _days(column: list[Any], f: _Field, ok: np.ndarray) -> np.ndarray:
+    """Dates, and moments given as a plain date (one with a time of day is left to the row path)."""
+    out = _lookup(column, _DAYS, lambda v: -1 if (d := _day(v)) is _BAD else d, np.int32)
+    ok &= out >= 0
+    return out
+
+
+def _sets(column: list[Any], f: _Field, ok: np.ndarray) -> np.ndarray:
+    out = np.full(len(column), -1, np.int64)
+    for i in _given(column).tolist():
+        mask = _members(column[i], f)
+        if mask is _BAD:
+            ok[i] = False
+        else:
+            out[i] = mask
+    return out
+
+
+def _money(column: list[Any], f: _Field, ok: np.ndarray) -> np.ndarray:
+    """Money. Its texts (the usual form) are checked by one regular expression over the column and
+    converted by float(), which rounds as float(Decimal(text)) does; numbers one by one."""
+    size = len(column)
+    texts = column
+    others = [] if set(map(type, column)) <= _TEXT_OR_NONE else [i for i, v in enumerate(column) if type(v) is not str]
+    if others:
+        texts = column.copy()
+        for i in others:
+            texts[i] = None
+    lines = list(map(_NONE_AS_EMPTY.get, texts, texts))
+    joined = "\n".join(lines)
+    if (
+        lines.count("") == texts.count(None)  # no text is empty ...
+        and joined.count("\n") == size - 1  # ... or holds a line end
+        and _money_lines(f.high, f.places).fullmatch(joined)  # type: ignore[arg-type]
+    ):
+        out = np.fromiter(map(float, map(_NONE_AS_NAN.get, texts, texts)), np.float64, size)
+        ok &= ~(out < float(f.low)) & ~(out > float(f.high))
+    else:
+        out, others = np.full(size, np.nan), [i for i, v in enumerate(column) if v is not None]
+    for i in others:
+        cents = _cents(column[i], f)
+        if cents is _BAD:
+            ok[i] = False
+        elif cents is not None:
+            out[i] = cents / 100
+    return out
+
+
+_TEXT_OR_NONE = frozenset({str, type(None)})
+_NONE_AS_EMPTY: dict[Any, str] = {None: ""}
+_NONE_AS_NAN: dict[Any, str] = {None: "nan"}
+
+
+@functools.cache
+def _money_lines(high: Decimal, places: int) -> re.Pattern[str]:
+    """Lines of money as text pydantic certainly reads as written: plain digits (no sign, exponent,
+    spaces or digits of other scripts), at most ``places`` decimals, no more whole digits than
+    ``high`` has (the bound itself is checked on the value); an empty line is an unknown value."""
+    one = rf"(?:0|[1-9][0-9]{{0,{len(str(int(high))) - 1}}})(?:\.[0-9]{{1,{places}}})?"
+    return re.compile(rf"(?:{one})?(?:\n(?:{one})?)*", re.ASCII)
+
+
+def _numbers(column: list[Any], f: _Field, ok: np.ndarray) -> np.ndarray:
+    """Strict whole numbers (int) or numbers (float: an int is accepted too, never true/false)."""
+    size = len(column)
+    fits = np.isin(np.fromiter(map(id, map(type, column)), np.intp, size), _NUMBER_TYPES[f.kind])
+    if not fits.all():
+        ok &= fits
+        column = [v if fit else None for v, fit in zip(column, fits.tolist(), strict=True)]
+    out = np.fromiter(map(_NONE_AS_NAN_NUMBER.get, column, column), np.float64, size)
+    ok &= ~(out < f.low) & ~(out > f.high)  # an int past 2**53 is far beyond every bound
+    return out
+
+
+_NUMBER_TYPES = {"int": [id(int), _ID_NONE_TYPE], "float": [id(int), id(float), _ID_NONE_TYPE]}
+_NONE_AS_NAN_NUMBER: dict[Any, float] = {None: np.nan}
+_NAMES = {id(fields): frozenset(f.name for f in fields) for fields in (*(s[2] for s in _SECTIONS), *_OBJECTS.values())}
+
+
+def _texts(column: list[Any], f: _Field, ok: np.ndarray) -> None:
+    longest = f.max_length if f.kind == "text" else -1
+    if (
+        set(map(type, column)) <= _TEXT_OR_NONE
+        and max(map(len, map(_NONE_AS_EMPTY.get, column, column)), default=0) <= longest
+    ):  # type: ignore[operator]
+        return None  # the usual column: text within its length, or unknown
+    for i in _given(column).tolist():
+        if not _text_ok(column[i], f):
+            ok[i] = False
+    return None
+
+
+_READERS: dict[str, Callable[[list[Any], _Field, np.ndarray], np.ndarray | None]] = {
+    "flag": _flags,
+    "enum": _enums,
+    "set": _sets,
+    "day": _days,
+    "moment": _days,
+    "money": _money,
+    "int": _numbers,
+    "float": _numbers,
+    "text": _texts,
+    "texts": _texts,
+}
+_ENUM_TABLES = {values: {None: -1, **index} for values, index in _INDEX.items()}
+
+
+# -- the derived facts (facts._DERIVED), off the items of each row -------------------------------------
+
+
+def _gift_facts(
+    items: dict[str, np.ndarray], owners: np.ndarray, lists: np.ndarray, values: dict[str, np.ndarray], ok: np.ndarray
+) -> None:
+    """facts._any_gift_unreturned, _unreturned_gift_price and _gift_in_kind."""
+    size = len(lists)
+    returned, price, kind = items["gifts.returned"], items["gifts.marked_price"], items["gifts.kind"]
+
+    def rows_with(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(owners[mask], minlength=size) > 0
+
+    kept, unknown = rows_with(returned == 0), rows_with(returned == -1)
+    values["gifts.any_unreturned"] = np.where(kept, 1, np.where(unknown, -1, 0)).astype(np.int8)
+    given_back = returned == 0
+    cents = np.bincount(owners[given_back], weights=np.nan_to_num(np.round(price[given_back] * 100)), minlength=size)
+    ok &= cents < 2**53  # a sum past float's whole numbers: the row path sums it exactly
+    total = cents / 100  # a whole number of cents over 100: rounded once, as float(Decimal) is
+    total[rows_with(given_back & np.isnan(price))] = np.nan
+    values["gifts.unreturned_marked_price"] = total
+    values["gifts.any_in_kind"] = rows_with((kind != -1) & (kind != _index("gifts.kind", GiftKind.ITEM))).astype(
+        np.int8
+    )
+
+
+def _part_facts(
+    items: dict[str, np.ndarray], owners: np.ndarray, lists: np.ndarray, values: dict[str, np.ndarray], ok: np.ndarray
+) -> None:
+    """facts._paid_in_kind and _paid_by_several_methods (unknown where payment.parts is)."""
+    size = len(lists)
+    method = items["payment.parts.method"].astype(np.int64)
+    in_kind = np.isin(method, [_index("payment.parts.method", m) for m in _IN_KIND])
+    paid_in_kind = np.bincount(owners[in_kind], minlength=size) > 0
+    lengths = np.bincount(owners, minlength=size)
+    starts = np.minimum(np.cumsum(lengths) - lengths, max(method.size - 1, 0))  # a row's first part (if any)
+    first = method[starts][owners] if method.size else method
+    several = np.bincount(owners[method != first], minlength=size) > 0
+    values["payment.paid_in_kind"] = np.where(lists, paid_in_kind, -1).astype(np.int8)
+    values["payment.several_methods"] = np.where(lists, several, -1).astype(np.int8)
+
+
+_DERIVE = {"gifts": _gift_facts, "payment.parts": _part_facts}
+
+
+# -- the models' checks, on the columns ------------------------------------------------------------
+
+
+def _check_models(values: dict[str, np.ndarray], ok: np.ndarray, today: dt.date) -> None:
+    _check_confirmation(values, ok)
+    status, signed = values["delivery.status"], values["delivery.signed_at"]
+    ok &= (signed == 0) | (status == -1) | (status == _index("delivery.status", DeliveryStatus.SIGNED))
+    said, grounds = values["dispute.seller_alleges_not_intact"], values["dispute.seller_grounds"]
+    listed = (grounds >> _index("dispute.seller_grounds", SellerGround.NOT_INTACT)) & 1
+    ok &= (said == -1) | (grounds == -1) | (said == listed)
+    for earlier, later in _ORDER:  # Scenario._check_order
+        first, second = values[earlier], values[later]
+        ok &= (first == 0) | (second == 0) | (second >= first)
+    latest = dt.date.max if today > dt.date.max - FUTURE_TOLERANCE else today + FUTURE_TOLERANCE
+    for path in EVENT_DATES:  # inputs.check_not_future
+        ok &= values[path] <= latest.toordinal()
+    _check_category(values, ok)
+
+
+def _index(path: str, member: StrEnum) -> int:
+    spec = FACTS.get(path)
+    values = spec.values if spec is not None else tuple(type(member))
+    return values.index(member.value) if spec is not None else values.index(member)
+
+
+def _check_confirmation(values: dict[str, np.ndarray], ok: np.ndarray) -> None:
+    """scenario._check_confirmation on the raw columns."""
+    form = values["listing.confirmation_form"]
+    confirmed = values["listing.consumer_confirmed"]
+    checkout = values["listing.confirmation_in_checkout_flow"]
+    preselected = values["listing.confirmation_preselected"]
+
+    def forms(*members: ConfirmationForm) -> np.ndarray:
+        return np.isin(form, [_index("listing.confirmation_form", m) for m in members])
+
+    step, box = forms(ConfirmationForm.CHECKOUT_STEP), forms(ConfirmationForm.PRESELECTED_BOX)
+    given = form != -1
+    clash = (forms(*_ACTIVE_FORMS) & (confirmed == 0)) | (forms(*_PASSIVE_FORMS) & (confirmed == 1))
+    clash |= (step & (checkout == 0)) | (given & ~step & ~box & (checkout == 1))
+    clash |= (box & (preselected == 0)) | (given & ~box & (preselected == 1))
+    ok &= ~clash
+
+
+def _check_category(values: dict[str, np.ndarray], ok: np.ndarray) -> None:
+    """category_facts.check_against_category on the columns."""
+    category = values["item.category"]
+    for name, settled in settled_by_category().items():
+        rows = category == _INDEX[FACTS["item.category"].values][name]
+        if not rows.any():
+            continue
+        for fact, value in settled.items():
+            column = values[fact]
+            ok &= ~rows | (column == _UNKNOWN[FACTS[fact].kind]) | (column == _encode_settled(fact, value))
+
+
+def _encode_settled(path: str, value: Any) -> int:
+    spec = FACTS[path]
+    if spec.kind == "bool" and type(value) is bool:
+        return int(value)
+    if spec.kind == "enum":
+        return spec.values.index(getattr(value, "value", value))
+    raise TypeError(f"columnar_read cannot compare {path} with the category's {value!r}")
+
+
+# -- keys given twice ---------------------------------------------------------------------------------
+
+
+def _check_keys(lines: Sequence[Any], ok: np.ndarray, keys: np.ndarray) -> None:
+    """Leave to the row path every row that may have lost a key given twice to orjson (it keeps the
+    last value). Outside strings, a colon stands after every key and nowhere else, so a row's text
+    has at least as many colons as keys, and as many as its parsed objects have keys only when no
+    key was given twice; counted for the chunk's taken rows at once (the usual case: no colon in
+    any text), then row by row, where a row with colons in its strings gets fastread's count of the
+    places where a key can end (a quote, spaces, a colon)."""
+    rows = np.flatnonzero(ok)
+    if not rows.size:
+        return
+    text = [lines[i] if type(lines[i]) is bytes else lines[i].encode() for i in rows.tolist()]
+    colons = np.frombuffer(b"\n".join(text), np.uint8) == _COLON  # UTF-8: no colon byte inside a character
+    wanted = keys[rows]
+    if np.count_nonzero(colons) == wanted.sum():
+        return
+    ends = np.cumsum(np.fromiter(map(len, text), np.int64, len(text)) + 1)
+    per_row = np.bincount(np.searchsorted(ends, np.flatnonzero(colons), side="right"), minlength=len(text))
+    for j in np.flatnonzero(per_row != wanted).tolist():
+        if _key_ends(text[j]) != wanted[j]:
+            ok[rows[j]] = False
+
+
+_COLON = ord(":")
