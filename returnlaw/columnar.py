@@ -806,7 +806,7 @@ def questions_of(result: ColumnResult) -> list[list[str]]:
             counts[path] = counts.get(path, 0) + (open_ & missing)
     paths = sorted(counts)
     rows = np.flatnonzero(undetermined)
-    table = np.stack([np.broadcast_to(counts[p], (size,))[rows] for p in paths]).astype(np.int64)
+    table = np.stack([counts[p] for p in paths])[:, rows].astype(np.int64)
     # most used first, then by path (paths are sorted, so by position): one sort for all rows
     order = np.argsort(-table * len(paths) + np.arange(len(paths))[:, None], axis=0, kind="stable")
     asked = (table > 0).sum(axis=0).tolist()
