@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -315,6 +316,27 @@ def decide_chunk(
 ) -> tuple[Any, int, int, list[tuple[int, str]]]:
     """Decide one chunk (runs in a worker): returns (encoded output, rows, errors, the first few
     errors as (row, reason))."""
+    with _no_cycle_collection():
+        return _decide_chunk(kind, first, payload, opts, out_format)
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cycle collector paused for one chunk: a chunk holds thousands of parsed rows, and each
+    collection the new objects set off walks all of them (a fifth of the columnar path's time).
+    Deciding makes no cycles worth collecting mid-chunk; whatever it makes is collected after."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _decide_chunk(
+    kind: str, first: int, payload: Any, opts: BatchOptions, out_format: str
+) -> tuple[Any, int, int, list[tuple[int, str]]]:
     book = process_rulebook(opts.rules_dir)
     rows = payload if kind == "lines" else arrow_rows(payload)
     decided = columnar_rows(rows, first, book, opts) if kind == "lines" and usable(opts) else None
