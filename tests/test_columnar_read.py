@@ -39,6 +39,30 @@ EXAMPLES = int(os.environ.get("RETURNLAW_COLREAD_EXAMPLES", "150"))
 TODAY = dt.date(2030, 1, 1)
 OPTS = BatchOptions(today=TODAY)
 GENOME = st.binary(min_size=GENOME_SIZE, max_size=GENOME_SIZE)
+TYPED = columnar_read.TYPED
+
+
+@pytest.fixture(autouse=True, scope="module", params=["msgspec", "orjson"])
+def decoder(request: pytest.FixtureRequest) -> Any:
+    """Every test of this module runs with each decoder: msgspec's structs (the default where
+    msgspec is installed) and orjson's dicts (without it)."""
+    if request.param == "msgspec" and TYPED is None:
+        pytest.skip("msgspec is not installed")
+    columnar_read.TYPED = TYPED if request.param == "msgspec" else None
+    yield request.param
+    columnar_read.TYPED = TYPED
+
+
+def read_both(lines: list[Any]) -> tuple[Columns, Columns]:
+    saved = columnar_read.TYPED
+    try:
+        columnar_read.TYPED = TYPED
+        typed = read_lines(lines, TODAY)
+        columnar_read.TYPED = None
+        parsed = read_lines(lines, TODAY)
+    finally:
+        columnar_read.TYPED = saved
+    return typed, parsed
 
 
 # -- the expected columns, encoded simply ----------------------------------------------------------
@@ -341,3 +365,22 @@ def test_choices_are_indexed_as_the_facts_list_them():
         if spec.kind == "enum":
             assert spec.enum is not None and issubclass(spec.enum, StrEnum)
             assert spec.values == tuple(m.value for m in spec.enum), path
+
+
+@pytest.mark.skipif(TYPED is None, reason="msgspec is not installed")
+@settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(rows(), min_size=1, max_size=8))
+def test_msgspec_and_orjson_take_the_same_rows_with_the_same_columns(cases):
+    """The two decoders are two ways to the same columns: the rows orjson takes msgspec takes too,
+    with the same ids and the same value in every column; msgspec may take more (a whole number past
+    64 bits, which orjson cannot parse), and each of those the row path accepts with those facts."""
+    lines = [line for _, pair in cases for line in pair]
+    typed, parsed = read_both(lines)
+    both = parsed.taken
+    assert not (both & ~typed.taken).any()
+    assert [i for i, t in zip(typed.ident, both, strict=True) if t] == [
+        i for i, t in zip(parsed.ident, both, strict=True) if t
+    ]
+    for path, column in typed.values.items():
+        assert np.array_equal(column[both], parsed.values[path][both], equal_nan=True), path
+    check_taken(lines, typed)
