@@ -855,13 +855,14 @@ class _Typed:
         """The given fields of each struct (its object's keys), and one column per field (None
         where not given)."""
         rows = list(map(msgspec.structs.astuple, objects))
-        keys = np.fromiter(map(_given_count, rows), np.int64, len(rows))
+        keys = len(rows[0]) - _unset_counts(rows)
         unset = msgspec.UNSET
         return keys, ([None if v is unset else v for v in column] for column in zip(*rows, strict=True))
 
 
-def _given_count(values: tuple[Any, ...]) -> int:
-    return len(values) - values.count(msgspec.UNSET)
+def _unset_counts(rows: list[tuple[Any, ...]]) -> np.ndarray:
+    """How many fields of each struct (as a tuple) were not given."""
+    return np.fromiter(map(tuple.count, rows, repeat(msgspec.UNSET)), np.int64, len(rows))
 
 
 TYPED = _Typed() if msgspec is not None else None
@@ -891,7 +892,7 @@ def _read_typed(lines: Sequence[bytes | str | LongLine], today: dt.date) -> Colu
     rows, ok = _decoded(lines)
     unset = msgspec.UNSET
     ident = _checked_idents([None if r.id is unset else r.id for r in rows], ok)
-    keys = np.fromiter(map(_given_count, map(msgspec.structs.astuple, rows)), np.int64, size)
+    keys = len(msgspec.structs.fields(TYPED.row)) - _unset_counts(list(map(msgspec.structs.astuple, rows)))
     values: dict[str, np.ndarray] = {}
     for get, empty, fields, key in TYPED.sections:
         sections = [empty if s is unset else s for s in map(get, rows)]
