@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 _ID_BOUND = 10**MAX_DIGITS - 1
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 PARQUET_SUFFIXES = (".parquet", ".pq")
-DEFAULT_CHUNK_ROWS = 2000
+DEFAULT_CHUNK_ROWS = 10_000  # columns pay a fixed cost per chunk and version of the law: not too small
 CHUNK_BYTES = 16_000_000  # a chunk of JSON Lines also ends here: 2,000 rows of 1 MB would be 2 GB
 JOBS_PER_CORE = 8  # more worker processes than this per core is a typo (--jobs 10000), not a plan
 FIRST_ERRORS = 5  # row errors a run reports by reason in its summary
