@@ -25,6 +25,7 @@ import contextlib
 import datetime as dt
 import gc
 import os
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -339,13 +340,25 @@ def _decide_chunk(
 ) -> tuple[Any, int, int, list[tuple[int, str]]]:
     book = process_rulebook(opts.rules_dir)
     rows = payload if kind == "lines" else arrow_rows(payload)
-    decided = columnar_rows(rows, first, book, opts) if kind == "lines" and usable(opts) else None
+    decided = _by_columns(rows, first, book, opts) if kind == "lines" and usable(opts) else None
     out = []
     for i, raw in enumerate(rows):
         result = decided[i] if decided is not None else None
         out.append(result if result is not None else _decide_one(raw, first + i, book, opts))
     failed = [(r["row"], r["error"]) for r in out if r["error"] is not None]
     return _encode(out, book, opts, out_format), len(out), len(failed), failed[:FIRST_ERRORS]
+
+
+def _by_columns(rows: list[Any], first: int, book: RuleBook, opts: BatchOptions) -> list[dict[str, Any] | None] | None:
+    """The rows the columns decide; None (all row by row) if the columnar path fails: the output
+    stays right, and the warning says why it was slower."""
+    try:
+        return columnar_rows(rows, first, book, opts)
+    except Exception as err:  # any failure of the faster path falls back to the reference
+        warnings.warn(
+            f"rows {first}-{first + len(rows) - 1} decided row by row: the columns failed ({err!r})", stacklevel=2
+        )
+        return None
 
 
 def _decide_one(raw: Any, row: int, book: RuleBook, opts: BatchOptions) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from returnlaw import batch as batch_module
 from returnlaw.api import default_rulebook
 from returnlaw.batch import BatchOptions, _json_default, _json_line, decide_chunk
 from returnlaw.columnar_batch import columnar_rows
@@ -112,3 +113,18 @@ def test_the_line_writer_writes_what_the_json_module_wrote(ident, reason):
     row["questions"], row["error"] = [], reason
     old = json.dumps(row, ensure_ascii=False, separators=(",", ":"), default=_json_default).encode() + b"\n"
     assert _json_line(dict(row)) == old
+
+
+def test_a_failure_of_the_columns_falls_back_to_rows_with_a_warning(monkeypatch):
+    """The columns are a faster way to the same rows: if they fail on a chunk, the chunk is decided
+    row by row (the same output) and a warning says so, instead of the run stopping."""
+    lines = lines_of(60, 11)
+    slow = decide_chunk("lines", 0, lines, BatchOptions(today=TODAY, columnar=False), "jsonl")[0]
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("a bug in the columns")
+
+    monkeypatch.setattr(batch_module, "columnar_rows", broken)
+    with pytest.warns(UserWarning, match="rows 0-59 decided row by row"):
+        fast = decide_chunk("lines", 0, lines, BatchOptions(today=TODAY), "jsonl")[0]
+    assert fast == slow
