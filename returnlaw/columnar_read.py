@@ -886,7 +886,8 @@ def _decoded(lines: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
 
 
 def _read_typed(lines: Sequence[bytes | str | LongLine], today: dt.date) -> Columns:
-    """read_lines by msgspec: the same columns and the same rows taken as the orjson path."""
+    """read_lines by msgspec: the orjson path's rows and columns, and the rows with a whole number
+    past 64 bits (which orjson cannot parse; the checks after decoding are the same)."""
     assert TYPED is not None
     size = len(lines)
     rows, ok = _decoded(lines)
