@@ -11,6 +11,9 @@
   future: the row gets an ``error`` with the same one-line reason ``returnlaw check`` gives, and the
   run goes on. Rows are read by the fast reader (returnlaw.fastread: orjson, with every check of
   the careful reader); ``fast_json`` is accepted and has no effect (deprecated).
+- **By columns where they can.** A JSON Lines chunk is read into fact columns and decided rule by
+  rule over all its rows (returnlaw.columnar_batch); the rows the columns do not take are decided
+  one by one as above, in their place. The output is the same either way (``columnar=False``).
 - **Bounded memory, all cores, order kept.** Input is read in chunks of ``chunk_rows``; at most two
   chunks per worker are in flight; results are written in input order; the output file appears only
   when the run completes (returnlaw.atomic).
