@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .compiled import _walk_periods
 from .conditions import _literal
 from .evaluator import NOT_RETURNABLE, OUT_OF_SCOPE, RETURNABLE, UNDETERMINED
 from .facts import FACTS, FactSpec
@@ -386,15 +387,10 @@ def within(st: _State, node: Mapping[str, Any], readings: Readings, need: Mask) 
     return out
 
 
-def _periods_in(data: Any, out: list[Any]) -> list[Any]:
-    if isinstance(data, Mapping):
-        if "within_period" in data:
-            out.append(data)
-        for key in ("all", "any"):
-            for child in data.get(key, ()) or ():
-                _periods_in(child, out)
-        if "not" in data:
-            _periods_in(data["not"], out)
+def _periods_in(data: Any) -> list[Any]:
+    """The condition's ``within_period`` nodes, as the compiled function finds them."""
+    out: list[Any] = []
+    _walk_periods(data, out)
     return out
 
 
@@ -474,10 +470,10 @@ def build_plan(epoch: Epoch, readings: Readings) -> ColumnPlan:
     for i, step in enumerate(epoch.steps):
         rule = step.rule
         data = rule.when_data
-        periods = _periods_in(data, [])
+        periods = _periods_in(data)
         cheap = None
         if periods and isinstance(data, Mapping) and "all" in data:
-            plain = [c for c in data["all"] if not _periods_in(c, [])]
+            plain = [c for c in data["all"] if not _periods_in(c)]
             cheap = build_condition({"all": plain}, builder) if plain else None
         for node in periods:
             spec = node["within_period"]
