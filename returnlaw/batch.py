@@ -11,9 +11,10 @@
   future: the row gets an ``error`` with the same one-line reason ``returnlaw check`` gives, and the
   run goes on. Rows are read by the fast reader (returnlaw.fastread: orjson, with every check of
   the careful reader); ``fast_json`` is accepted and has no effect (deprecated).
-- **By columns where they can.** A JSON Lines chunk is read into fact columns and decided rule by
-  rule over all its rows (returnlaw.columnar_batch); the rows the columns do not take are decided
-  one by one as above, in their place. The output is the same either way (``columnar=False``).
+- **By columns where they can.** A chunk of JSON text (JSON Lines, or Parquet's ``scenario``
+  column) is read into fact columns and decided rule by rule over all its rows
+  (returnlaw.columnar_batch); the rows the columns do not take are decided one by one as above,
+  in their place. The output is the same either way (``columnar=False``).
 - **Bounded memory, all cores, order kept.** Input is read in chunks of ``chunk_rows``; at most two
   chunks per worker are in flight; results are written in input order; the output file appears only
   when the run completes (returnlaw.atomic).
@@ -343,11 +344,18 @@ def _decide_chunk(
 ) -> tuple[Any, int, int, list[tuple[int, str]]]:
     book = process_rulebook(opts.rules_dir)
     rows = payload if kind == "lines" else arrow_rows(payload)
-    decided = _by_columns(rows, first, book, opts) if kind == "lines" and usable(opts) else None
+    # JSON text (a line, or a Parquet ``scenario`` cell) can be decided by columns; a mapping from
+    # Parquet's section columns is not taken by the reader and goes row by row
+    texts = [raw.text if type(raw) is _JsonWithId else raw for raw in rows]
+    decided = _by_columns(texts, first, book, opts) if usable(opts) else None
     out = []
     for i, raw in enumerate(rows):
         result = decided[i] if decided is not None else None
-        out.append(result if result is not None else _decide_one(raw, first + i, book, opts))
+        if result is None:
+            result = _decide_one(raw, first + i, book, opts)
+        elif type(raw) is _JsonWithId:  # the id column names the row
+            result["id"] = str(raw.ident)
+        out.append(result)
     failed = [(r["row"], r["error"]) for r in out if r["error"] is not None]
     return _encode(out, book, opts, out_format), len(out), len(failed), failed[:FIRST_ERRORS]
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from returnlaw import batch as batch_module
 from returnlaw.api import default_rulebook
-from returnlaw.batch import BatchOptions, _json_default, _json_line, decide_chunk
+from returnlaw.batch import BatchOptions, _json_default, _json_line, arrow_rows, decide_chunk, run_batch
 from returnlaw.columnar_batch import columnar_rows
 from returnlaw.readings import Readings
 
@@ -128,3 +128,24 @@ def test_a_failure_of_the_columns_falls_back_to_rows_with_a_warning(monkeypatch)
     with pytest.warns(UserWarning, match="rows 0-59 decided row by row"):
         fast = decide_chunk("lines", 0, lines, BatchOptions(today=TODAY), "jsonl")[0]
     assert fast == slow
+
+
+def test_a_parquet_scenario_column_is_decided_by_columns_as_row_by_row(tmp_path):
+    """Parquet's ``scenario`` column of JSON text goes through the columns too, its ``id`` column
+    naming the rows (over any id inside the JSON); struct columns go row by row. Same output."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    texts = [line.decode() for line in damaged(lines_of(300, 12), 12)]
+    ids = [None if i % 4 == 0 else f"p{i}" for i in range(len(texts))]
+    texts[7] = None  # an empty cell
+    pq.write_table(pa.table({"scenario": texts, "id": ids}), tmp_path / "in.parquet")
+    fast, slow = tmp_path / "fast.jsonl", tmp_path / "slow.jsonl"
+    run_batch(tmp_path / "in.parquet", fast, jobs=1, today=TODAY)
+    run_batch(tmp_path / "in.parquet", slow, jobs=1, today=TODAY, columnar=False)
+    assert fast.read_bytes() == slow.read_bytes()
+    rows = [json.loads(line) for line in fast.read_text().splitlines()]
+    assert rows[6]["id"] == "p6" and rows[6]["error"] is None and rows[5]["id"] == "p5"
+    chunk = arrow_rows(pq.read_table(tmp_path / "in.parquet").to_batches()[0])
+    texts_only = [r.text if hasattr(r, "text") else r for r in chunk]
+    taken = columnar_rows(texts_only, 0, BOOK, BatchOptions(today=TODAY))
+    assert sum(r is not None for r in taken) > len(chunk) // 2  # the columns decided most of them
