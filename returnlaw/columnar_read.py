@@ -72,8 +72,16 @@ from .scenario import (
 )
 
 _ID_BOUND = 10**MAX_DIGITS - 1  # batch._ID_BOUND (batch imports the evaluator; this module must not)
-_DTYPES = {"bool": np.int8, "enum": np.int16, "set": np.int64, "date": np.int32, "moment": np.int32}
-_UNKNOWN = {"bool": -1, "enum": -1, "set": -1, "date": 0, "moment": 0, "number": np.nan}
+# The columns' encodings by fact kind (the module docstring), shared with returnlaw.columnar.
+DTYPES = {
+    "bool": np.int8,
+    "enum": np.int16,
+    "set": np.int64,
+    "date": np.int32,
+    "moment": np.int32,
+    "number": np.float64,
+}
+UNKNOWN_CODE = {"bool": -1, "enum": -1, "set": -1, "date": 0, "moment": 0, "number": np.nan}
 
 
 @dataclass(frozen=True)
@@ -749,7 +757,7 @@ def _check_category(values: dict[str, np.ndarray], ok: np.ndarray) -> None:
             continue
         for fact, value in settled.items():
             column = values[fact]
-            ok &= ~rows | (column == _UNKNOWN[FACTS[fact].kind]) | (column == _encode_settled(fact, value))
+            ok &= ~rows | (column == UNKNOWN_CODE[FACTS[fact].kind]) | (column == _encode_settled(fact, value))
 
 
 def _encode_settled(path: str, value: Any) -> int:
