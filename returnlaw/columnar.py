@@ -29,9 +29,10 @@ from typing import Any
 
 import numpy as np
 
+from .columnar_read import DTYPES, UNKNOWN_CODE
 from .compiled import _walk_periods
 from .conditions import _literal
-from .evaluator import NOT_RETURNABLE, OUT_OF_SCOPE, RETURNABLE, UNDETERMINED
+from .evaluator import NOT_RETURNABLE, OUT_OF_SCOPE, RETURNABLE, UNDETERMINED, _asking_steps
 from .facts import FACTS, FactSpec
 from .periods import CalendarCoverageError, Counting, Unpublished, _band, period_span
 from .readings import Readings
@@ -63,7 +64,7 @@ class Unsupported(Exception):
 def encode(spec: FactSpec, value: object) -> Any:
     """One value in its column's encoding (rule literals, presumed values)."""
     if value is None:
-        return _MISSING_CODE[spec.kind]
+        return UNKNOWN_CODE[spec.kind]
     kind = spec.kind
     if kind == "bool":
         if not isinstance(value, bool):
@@ -78,9 +79,6 @@ def encode(spec: FactSpec, value: object) -> Any:
     if kind == "number":
         return float(value)  # type: ignore[arg-type]
     raise Unsupported(f"{spec.path}: a {kind} value")
-
-
-_MISSING_CODE = {"bool": -1, "enum": -1, "set": -1, "date": 0, "moment": 0, "number": np.nan}
 
 
 def known(spec: FactSpec, column: np.ndarray) -> Mask:
@@ -323,7 +321,6 @@ class _Periods:
     def __init__(self) -> None:
         self.bands: dict[tuple[int, int], tuple[int, int] | None] = {}
         self.spans: dict[tuple[int, int, str, str], int | Exception | None] = {}
-        self.lock = threading.Lock()
 
     def band(self, first: int, days: int) -> tuple[int, int] | None:
         key = (first, days)
@@ -334,6 +331,8 @@ class _Periods:
                 got = (band.earliest.toordinal(), band.latest.toordinal())
             except CalendarCoverageError:
                 got = None
+            if len(self.bands) > _PERIODS_KEPT:
+                self.bands.clear()
             self.bands[key] = got
         return got  # type: ignore[return-value]
 
@@ -349,11 +348,14 @@ class _Periods:
                 got = None if end is None else (end.date() if isinstance(end, dt.datetime) else end).toordinal()
             except CalendarCoverageError as err:
                 got = err
+            if len(self.spans) > _PERIODS_KEPT:
+                self.spans.clear()
             self.spans[key] = got
         return got  # type: ignore[return-value]
 
 
 _NOT_YET = object()
+_PERIODS_KEPT = 200_000  # distinct periods a process keeps (a century of start days, a few lengths)
 PERIODS = _Periods()
 _INSIDE = {Unpublished.UNDETERMINED: -1, Unpublished.LATEST_END: 1, Unpublished.EARLIEST_END: 0}
 
@@ -400,11 +402,10 @@ def _periods_in(data: Any) -> list[Any]:
 @dataclass
 class _Step:
     index: int
-    group: str
     condition: Cond
     cheap: Cond | None  # the conjuncts without a period, when the periods need only be counted past them
     periods: list[Any]  # the condition's within_period nodes
-    defeaters: tuple[int, ...]
+    defeaters: list[int]  # plan positions (a list: it indexes the status matrices)
     sets: int | None  # code of the value the rule sets in its group's variable
     presumes: tuple[tuple[str, Any, bool], ...]  # (path, encoded value, read with a getter)
     warning: str | None
@@ -454,18 +455,12 @@ class ColumnPlan:
     presumes: dict[str, bool]  # group -> a rule of it presumes facts (evaluated as the compiled code does)
 
 
-def _asks(epoch: Epoch, i: int) -> tuple[str, ...]:
-    rule = epoch.steps[i].rule
-    if rule.group == "effects" or (isinstance(rule.effect, Presume) and rule.effect.kind == "not_in_issue"):
-        return ()
-    return tuple(rule.condition.facts)
-
-
 def build_plan(epoch: Epoch, readings: Readings) -> ColumnPlan:
     """The epoch's plan over columns; raises :class:`Unsupported` for what it cannot vectorise."""
     if readings.counting == Counting.PLATFORM_168H:
         raise Unsupported("platform_168h counts instants, not days")
     builder = _PlanBuilder(epoch, readings)
+    asking = dict(_asking_steps(epoch))  # what Evaluation.questions reads, per plan position
     steps = []
     for i, step in enumerate(epoch.steps):
         rule = step.rule
@@ -496,19 +491,18 @@ def build_plan(epoch: Epoch, readings: Readings) -> ColumnPlan:
         steps.append(
             _Step(
                 i,
-                rule.group,
                 build_condition(data, builder),
                 cheap,
                 periods,
-                step.defeaters,
+                list(step.defeaters),
                 sets,
                 presumes,
                 effect.code if isinstance(effect, Warning) else None,
                 deadline,
-                _asks(epoch, i),
+                asking.get(i, ()),
             )
         )
-        builder.reads.update(_asks(epoch, i))
+        builder.reads.update(asking.get(i, ()))
     missing = [p for p in builder.reads if p not in FACTS or FACTS[p].kind == "text"]
     if missing:
         raise Unsupported(f"facts without a column: {missing}")
@@ -651,8 +645,8 @@ def _status(step: _Step, st: _State, readings: Readings, m: _Matrices) -> None:
     m.true[i] = t & ~f
     if step.defeaters:
         on, off = m.on, m.off
-        m.defeated[i] = np.logical_or.reduce(on[list(step.defeaters)], axis=0)
-        m.undefeated[i] = np.logical_and.reduce(off[list(step.defeaters)], axis=0)
+        m.defeated[i] = np.logical_or.reduce(on[step.defeaters], axis=0)
+        m.undefeated[i] = np.logical_and.reduce(off[step.defeaters], axis=0)
         m.on[i] = m.true[i] & m.undefeated[i]
         m.off[i] = f | m.defeated[i]
     else:
@@ -821,7 +815,8 @@ def evaluate_chunk(book: RuleBook, cols: Cols, taken: Mask, readings: Readings, 
     purchase = cols["purchase.date"]
     rows = np.flatnonzero(taken)
     if as_of is not None:
-        groups = {id(book.epoch_for(as_of)): (book.epoch_for(as_of), rows)}
+        epoch = book.epoch_for(as_of)
+        groups = {id(epoch): (epoch, rows)}
     else:
         rows = rows[purchase[rows] != 0]
         days, inverse = np.unique(purchase[rows], return_inverse=True)
@@ -855,16 +850,6 @@ def scenario_columns(scenarios: list[Any]) -> Cols:
     return cols
 
 
-_DTYPES = {
-    "bool": np.int8,
-    "enum": np.int16,
-    "set": np.int64,
-    "date": np.int32,
-    "moment": np.int32,
-    "number": np.float64,
-}
-
-
 def _column(spec: FactSpec, values: list[object]) -> np.ndarray:
     if spec.kind == "set":
         codes = [-1 if v is None else sum(1 << spec.values.index(m.value) for m in v) for v in values]  # type: ignore[attr-defined]
@@ -872,4 +857,4 @@ def _column(spec: FactSpec, values: list[object]) -> np.ndarray:
         codes = [0 if v is None else (v.date() if isinstance(v, dt.datetime) else v).toordinal() for v in values]  # type: ignore[attr-defined]
     else:
         codes = [encode(spec, v) for v in values]
-    return np.array(codes, dtype=_DTYPES[spec.kind])
+    return np.array(codes, dtype=DTYPES[spec.kind])
