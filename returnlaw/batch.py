@@ -346,8 +346,9 @@ def _decide_chunk(
     rows = payload if kind == "lines" else arrow_rows(payload)
     # JSON text (a line, or a Parquet ``scenario`` cell) can be decided by columns; a mapping from
     # Parquet's section columns is not taken by the reader and goes row by row
-    texts = [raw.text if type(raw) is _JsonWithId else raw for raw in rows]
-    decided = _by_columns(texts, first, book, opts) if usable(opts) else None
+    decided = None
+    if usable(opts):
+        decided = _by_columns([raw.text if type(raw) is _JsonWithId else raw for raw in rows], first, book, opts)
     out = []
     for i, raw in enumerate(rows):
         result = decided[i] if decided is not None else None
