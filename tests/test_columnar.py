@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import random
 from collections import defaultdict
 from typing import Any
 
@@ -27,7 +26,7 @@ from returnlaw.evaluator import evaluate
 from returnlaw.facts import FACTS
 from returnlaw.readings import Readings
 from returnlaw.scenario import Scenario
-from tests.test_differential_compiled import AS_OF, SHIFT_DAYS, case
+from tests.test_differential_compiled import seeded_cases
 
 EXAMPLES = int(os.environ.get("RETURNLAW_COLUMNAR_EXAMPLES", "10000"))
 BOOK = default_rulebook()
@@ -39,16 +38,8 @@ def timed(s: Scenario) -> bool:
 
 
 def generated(n: int, seed: int) -> dict[tuple[Readings, dt.date | None], list[Scenario]]:
-    rng = random.Random(seed)
     groups: dict[tuple[Readings, dt.date | None], list[Scenario]] = defaultdict(list)
-    for i in range(n):
-        genome = rng.randbytes(300)
-        mask = rng.randbytes(120) if i % 3 == 0 else b""
-        shift, as_of = rng.choice(SHIFT_DAYS), rng.choice(AS_OF)
-        built = case(genome, mask, shift, as_of)
-        if built is None:
-            continue
-        scenario, readings = built
+    for scenario, readings, as_of, _ in seeded_cases(n, seed):
         groups[(readings, as_of)].append(scenario)
     return groups
 
