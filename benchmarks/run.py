@@ -24,7 +24,8 @@
 - ``first_decision_ms``: load and the first decision (compiling its epoch), in a fresh process.
 - ``import_ms``: ``import returnlaw`` in a fresh process.
 - ``load_average``: the machine's 1-minute load average when the run started and when it ended.
-Sizes are knobs (``--help``); the defaults take about a minute on two cores.
+Sizes are knobs (``--help``); the defaults take two to three minutes on two cores (the batch runs
+twice: by columns and row by row).
 """
 
 from __future__ import annotations
