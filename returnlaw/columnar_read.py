@@ -35,9 +35,10 @@ Encodings (``Columns.values``, by ``FactSpec.kind``; unknown is the Scenario's N
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
-import functools
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterator, Sequence
@@ -45,7 +46,6 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 from itertools import chain, compress, repeat
-from operator import attrgetter
 from typing import Any
 
 import annotated_types
@@ -366,11 +366,11 @@ def _read_parsed(lines: Sequence[bytes | str | LongLine], today: dt.date) -> Col
     values: dict[str, np.ndarray] = {}
     for key, _, fields in _SECTIONS:
         sections = list(map(dict.get, rows, repeat(key), repeat(_EMPTY)))
-        top += np.fromiter(map(id, sections), np.intp, size) != _ID_EMPTY
+        top += _ids(sections) != _ID_EMPTY
         keys += _read_objects(sections, fields, key, values, ok)
     for key, f in _LISTS.items():
         column = list(map(dict.get, rows, repeat(key), repeat(_NO_ITEMS)))
-        top += np.fromiter(map(id, column), np.intp, size) != _ID_NO_ITEMS
+        top += _ids(column) != _ID_NO_ITEMS
         keys += _read_models(column, f, key, values, ok)
     ok &= top == np.fromiter(map(len, rows), np.int64, size)  # no key but the sections, lists and id
     _check_models(values, ok, today)
@@ -431,7 +431,7 @@ def _read_objects(
     object and of the objects inside it."""
     size = len(objects)
     if size and isinstance(objects[0], Struct):  # decoded by msgspec (_Typed): every one a Struct
-        keys, columns = TYPED.columns(objects)  # type: ignore[union-attr]
+        keys, columns = TYPED.columns(objects, fields)  # type: ignore[union-attr]
     else:
         keys, columns = _dict_columns(objects, fields, ok)
     for f, column in zip(fields, columns, strict=True):
@@ -492,7 +492,7 @@ def _read_models(column: list[Any], f: _Field, path: str, values: dict[str, np.n
     """A list of objects per row (gifts, payment.parts): the items are read as one column of
     objects, their problems and keys go to their rows, and the derived facts are read off them."""
     size = len(column)
-    kinds = np.fromiter(map(id, map(type, column)), np.intp, size)
+    kinds = _ids(list(map(type, column)))
     lists = kinds == _ID_LIST
     ok &= lists | ((kinds == _ID_NONE_TYPE) & f.nullable)
     lengths = np.zeros(size, np.int64)
@@ -511,7 +511,26 @@ def _read_models(column: list[Any], f: _Field, path: str, values: dict[str, np.n
     return np.bincount(owners, weights=item_keys, minlength=size).astype(np.int64)
 
 
-_ID_NONE_TYPE = id(type(None))
+_ID_NONE_TYPE, _ID_STR = id(type(None)), id(str)
+
+
+def _ids(column: list[Any]) -> np.ndarray:
+    """``id()`` of every value, as numpy ints (``map(id, ...)`` makes an int per value and costs
+    four times as much)."""
+    return _addresses(np.fromiter(column, object, len(column)))
+
+
+def _addresses(cells: np.ndarray) -> np.ndarray:
+    """The ids of an object array's values. In CPython an object array holds the addresses of its
+    objects, which are their ids: read at C speed, and copied while ``cells`` holds the objects."""
+    if not _POINTERS_ARE_IDS or not cells.size:
+        return np.fromiter(map(id, cells.flat), np.intp, cells.size).reshape(cells.shape)
+    cells = np.ascontiguousarray(cells)
+    pointers = (ctypes.c_ssize_t * cells.size).from_address(cells.__array_interface__["data"][0])
+    return np.ctypeslib.as_array(pointers).reshape(cells.shape).copy()
+
+
+_POINTERS_ARE_IDS = sys.implementation.name == "cpython"
 
 
 # -- readers of one field's column: (its values, the field, ok) -> the encoded column -------------------
@@ -521,11 +540,11 @@ def _given(column: list[Any]) -> np.ndarray:
     """The rows whose value is given (not null)."""
     if column.count(None) == len(column):
         return np.zeros(0, np.intp)
-    return np.flatnonzero(np.fromiter(map(id, column), np.intp, len(column)) != _ID_NONE)
+    return np.flatnonzero(_ids(column) != _ID_NONE)
 
 
 def _flags(column: list[Any], f: _Field, ok: np.ndarray) -> np.ndarray:
-    ids = np.fromiter(map(id, column), np.intp, len(column))
+    ids = _ids(column)
     out = np.full(len(column), -1, np.int8)
     yes, no = ids == _ID_TRUE, ids == _ID_FALSE
     out[yes], out[no] = 1, 0
@@ -548,6 +567,13 @@ def _lookup(column: list[Any], table: dict[Any, int], miss: Callable[[Any], int]
 
 
 def _enums(column: list[Any], f: _Field, ok: np.ndarray) -> np.ndarray:
+    """Codes of the values. msgspec hands back the Literal's own strings (the ones in ``f.values``),
+    so their addresses say which they are; text from orjson is looked up by value."""
+    known, codes = _ENUM_IDS[f.values]
+    ids = _ids(column)
+    at = np.minimum(np.searchsorted(known, ids), known.size - 1)
+    if (known[at] == ids).all():
+        return codes[at]
     out = _lookup(column, _ENUM_TABLES[f.values], lambda v: _MISS, np.int16)
     ok &= out != _MISS
     return out
@@ -572,24 +598,21 @@ def _sets(column: list[Any], f: _Field, ok: np.ndarray) -> np.ndarray:
 
 
 def _money(column: list[Any], f: _Field, ok: np.ndarray) -> np.ndarray:
-    """Money. Its texts (the usual form) are checked by one regular expression over the column and
-    converted by float(), which rounds as float(Decimal(text)) does; numbers one by one."""
+    """Money. Its texts (the usual form) are read together off their bytes (_money_texts); a text
+    they do not certainly read, and a number, is read alone (_cents)."""
     size = len(column)
-    texts = column
-    others = [] if set(map(type, column)) <= _TEXT_OR_NONE else [i for i, v in enumerate(column) if type(v) is not str]
-    if others:
-        texts = column.copy()
-        for i in others:
-            texts[i] = None
-    lines = list(map(_NONE_AS_EMPTY.get, texts, texts))
+    kinds = _ids(list(map(type, column)))
+    texts, lines = column.copy(), column.copy()
+    others = np.flatnonzero((kinds != _ID_STR) & (kinds != _ID_NONE_TYPE)).tolist()
+    for i in others:
+        texts[i] = None
+    for i in np.flatnonzero(_ids(texts) == _ID_NONE).tolist():
+        lines[i] = ""
     joined = "\n".join(lines)
-    if (
-        lines.count("") == texts.count(None)  # no text is empty ...
-        and joined.count("\n") == size - 1  # ... or holds a line end
-        and _money_lines(f.high, f.places).fullmatch(joined)  # type: ignore[arg-type]
-    ):
-        out = np.fromiter(map(float, map(_NONE_AS_NAN.get, texts, texts)), np.float64, size)
+    if joined.count("\n") == size - 1:  # a line per row: no text holds a line end
+        out, read = _money_texts(joined.encode("utf-8", "surrogatepass"), size, f)
         ok &= ~(out < float(f.low)) & ~(out > float(f.high))
+        others += [i for i in np.flatnonzero(~read).tolist() if texts[i] is not None]
     else:
         out, others = np.full(size, np.nan), [i for i, v in enumerate(column) if v is not None]
     for i in others:
@@ -601,24 +624,54 @@ def _money(column: list[Any], f: _Field, ok: np.ndarray) -> np.ndarray:
     return out
 
 
+def _money_texts(text: bytes, size: int, f: _Field) -> tuple[np.ndarray, np.ndarray]:
+    """Lines of money as text, one per row (an empty line: unknown): their values (NaN where
+    unknown or not read) and which were read. A line is read when pydantic certainly reads it as
+    written: plain ASCII digits (no sign, exponent or space), no leading zero, at most ``places``
+    decimals after one point, no more whole digits than ``high`` has (the bound is checked on the
+    value). The value is its cents (exact in a float below 2**53) over 100: the float nearest the
+    decimal, as float(text) gives."""
+    digits = len(str(int(f.high)))  # type: ignore[arg-type]
+    if digits > _EXACT_DIGITS or not text:  # (no text: every row unknown)
+        return np.full(size, np.nan), np.zeros(size, bool)
+    chars = np.frombuffer(text, np.uint8)
+    line = np.cumsum(chars == _NEWLINE, dtype=np.intp)  # the row of each byte (a line end counts to the next)
+    starts = np.concatenate(([0], np.flatnonzero(chars == _NEWLINE) + 1))
+    ends = np.append(starts[1:] - 1, chars.size)
+    digit, point = (chars >= _ZERO) & (chars <= _NINE), chars == _POINT
+    stray = ~digit & ~point & (chars != _NEWLINE)
+    points = np.bincount(line[point], minlength=size)
+    anchor = ends.copy()  # where the whole part ends: the point, or the line's end
+    anchor[line[point]] = np.flatnonzero(point)
+    whole, decimals = anchor - starts, np.where(points > 0, ends - anchor - 1, 0)
+    read = (
+        (np.bincount(line[stray], minlength=size) == 0)
+        & (points <= 1)
+        & (whole >= 1)
+        & (whole <= digits)
+        & ((points == 0) | ((decimals >= 1) & (decimals <= (f.places or 0))))
+        & ~((whole > 1) & (chars[np.minimum(starts, chars.size - 1)] == _ZERO))
+    )
+    at = np.flatnonzero(digit)
+    power = anchor[line[at]] - at + 2 - (at < anchor[line[at]])  # hundredths: 10**2 at the units
+    weights = (chars[at] - _ZERO) * _POWERS_OF_TEN[np.clip(power, 0, _EXACT_DIGITS + 2)]  # clipped: unread
+    cents = np.bincount(line[at], weights=weights, minlength=size)
+    return np.where(read, cents / 100, np.nan), read
+
+
+_NEWLINE, _POINT, _ZERO, _NINE = b"\n.09"
+_EXACT_DIGITS = 13  # whole digits whose cents (at most 10**15) every float holds exactly
+_POWERS_OF_TEN = 10.0 ** np.arange(_EXACT_DIGITS + 3)
+
+
 _TEXT_OR_NONE = frozenset({str, type(None)})
 _NONE_AS_EMPTY: dict[Any, str] = {None: ""}
-_NONE_AS_NAN: dict[Any, str] = {None: "nan"}
-
-
-@functools.cache
-def _money_lines(high: Decimal, places: int) -> re.Pattern[str]:
-    """Lines of money as text pydantic certainly reads as written: plain digits (no sign, exponent,
-    spaces or digits of other scripts), at most ``places`` decimals, no more whole digits than
-    ``high`` has (the bound itself is checked on the value); an empty line is an unknown value."""
-    one = rf"(?:0|[1-9][0-9]{{0,{len(str(int(high))) - 1}}})(?:\.[0-9]{{1,{places}}})?"
-    return re.compile(rf"(?:{one})?(?:\n(?:{one})?)*", re.ASCII)
 
 
 def _numbers(column: list[Any], f: _Field, ok: np.ndarray) -> np.ndarray:
     """Strict whole numbers (int) or numbers (float: an int is accepted too, never true/false)."""
     size = len(column)
-    fits = np.isin(np.fromiter(map(id, map(type, column)), np.intp, size), _NUMBER_TYPES[f.kind])
+    fits = np.isin(_ids(list(map(type, column))), _NUMBER_TYPES[f.kind])
     if not fits.all():
         ok &= fits
         column = [v if fit else None for v, fit in zip(column, fits.tolist(), strict=True)]
@@ -658,6 +711,16 @@ _READERS: dict[str, Callable[[list[Any], _Field, np.ndarray], np.ndarray | None]
     "texts": _texts,
 }
 _ENUM_TABLES = {values: {None: -1, **index} for values, index in _INDEX.items()}
+
+
+def _enum_ids(values: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The addresses of None and of the values' own strings, sorted, with their codes."""
+    table = {id(None): -1, **{id(v): k for k, v in enumerate(values)}}
+    known = np.array(sorted(table), np.intp)
+    return known, np.array([table[i] for i in known.tolist()], np.int16)
+
+
+_ENUM_IDS = {values: _enum_ids(values) for values in _INDEX}
 
 
 # -- the derived facts (facts._DERIVED), off the items of each row -------------------------------------
@@ -806,12 +869,13 @@ except ImportError:  # pragma: no cover - msgspec comes with the batch extra; or
     Struct: type = type("Struct", (), {})  # nothing is one: every object is read as a dict
 else:
     Struct = msgspec.Struct
+    _ID_UNSET = id(msgspec.UNSET)
 
 
-# What msgspec checks of each kind of field: the JSON kind only (the column readers do the rest).
+# What msgspec checks of each kind of field: the JSON kind only (the column readers do the rest);
+# a choice (enum) is a Literal of its values (see _Typed.type_of).
 _JSON_KINDS: dict[str, Any] = {
     "flag": bool,
-    "enum": str,
     "set": list[str],
     "day": str,
     "moment": str,
@@ -841,7 +905,9 @@ class _Typed:
         self.row = msgspec.defstruct("Row", row, rename=rename, forbid_unknown_fields=True, gc=False)
         self.empty_row = self.row()
         self.decode = msgspec.json.Decoder(self.row, strict=True).decode
-        self.sections = [(attrgetter(attr), self.empty[id(fields)], fields, key) for key, attr, fields in _SECTIONS]
+        self.sections = [(fields, key) for key, _, fields in _SECTIONS]
+        # What a Row's field not given reads as: no id, an empty section, no items.
+        self.fills = [None, *(self.empty[id(fields)] for _, _, fields in _SECTIONS), *([_NO_ITEMS] * len(_LISTS))]
 
     def struct(self, fields: tuple[_Field, ...], name: str) -> Any:
         if id(fields) not in self.structs:
@@ -855,22 +921,36 @@ class _Typed:
             base: Any = self.struct(_OBJECTS[f.model], f.name)  # type: ignore[index]
         elif f.kind == "models":
             base = list[self.struct(_OBJECTS[f.model], f.name)]  # type: ignore[index,misc]
+        elif f.kind == "enum":
+            base = typing.Literal[f.values]  # decoded as the very strings of f.values (see _enums)
         else:
             base = _JSON_KINDS[f.kind]
         return (base | None if f.nullable else base) | msgspec.UnsetType
 
-    def columns(self, objects: list[Any]) -> tuple[np.ndarray, Iterator[list[Any]]]:
+    def columns(self, objects: list[Any], fields: Sequence[_Field]) -> tuple[np.ndarray, list[list[Any]]]:
         """The given fields of each struct (its object's keys), and one column per field (None
         where not given)."""
-        rows = list(map(msgspec.structs.astuple, objects))
-        keys = len(rows[0]) - _unset_counts(rows)
-        unset = msgspec.UNSET
-        return keys, ([None if v is unset else v for v in column] for column in zip(*rows, strict=True))
+        keys, cells = self.cells(objects, len(fields))
+        return keys, [cells[:, j].tolist() for j in range(cells.shape[1])]
+
+    def cells(self, objects: list[Any], width: int, fills: Sequence[Any] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """The given fields of each struct, and the structs' values as one object matrix (a row per
+        struct): a field not given (UNSET, found by address) holds None, or its fill if given."""
+        size = len(objects)
+        values = chain.from_iterable(map(msgspec.structs.astuple, objects))
+        cells = np.fromiter(values, object, size * width).reshape(size, width)
+        missing = _addresses(cells) == _ID_UNSET
+        cells[missing] = None
+        for j, fill in enumerate(fills):
+            cells[missing[:, j], j] = _held(fill)
+        return width - missing.sum(axis=1), cells
 
 
-def _unset_counts(rows: list[tuple[Any, ...]]) -> np.ndarray:
-    """How many fields of each struct (as a tuple) were not given."""
-    return np.fromiter(map(tuple.count, rows, repeat(msgspec.UNSET)), np.int64, len(rows))
+def _held(value: Any) -> np.ndarray:
+    """``value`` as a one-object array: numpy assigns it whole (a list would be read as items)."""
+    held = np.empty((), object)
+    held[()] = value
+    return held
 
 
 TYPED = _Typed() if msgspec is not None else None
@@ -899,16 +979,13 @@ def _read_typed(lines: Sequence[bytes | str | LongLine], today: dt.date) -> Colu
     assert TYPED is not None
     size = len(lines)
     rows, ok = _decoded(lines)
-    unset = msgspec.UNSET
-    ident = _checked_idents([None if r.id is unset else r.id for r in rows], ok)
-    keys = len(msgspec.structs.fields(TYPED.row)) - _unset_counts(list(map(msgspec.structs.astuple, rows)))
+    keys, cells = TYPED.cells(rows, len(TYPED.fills), TYPED.fills)  # Row's fields: the id, sections, lists
+    ident = _checked_idents(cells[:, 0].tolist(), ok)
     values: dict[str, np.ndarray] = {}
-    for get, empty, fields, key in TYPED.sections:
-        sections = [empty if s is unset else s for s in map(get, rows)]
-        keys += _read_objects(sections, fields, key, values, ok)
-    for key, f in _LISTS.items():
-        column = [_NO_ITEMS if v is unset else v for v in map(attrgetter(key), rows)]
-        keys += _read_models(column, f, key, values, ok)
+    for j, (fields, key) in enumerate(TYPED.sections, 1):
+        keys += _read_objects(cells[:, j].tolist(), fields, key, values, ok)
+    for j, (key, f) in enumerate(_LISTS.items(), 1 + len(TYPED.sections)):
+        keys += _read_models(cells[:, j].tolist(), f, key, values, ok)
     _check_models(values, ok, today)
     _check_keys(lines, ok, keys)
     return Columns(size, ok, [i if t else None for i, t in zip(ident, ok.tolist(), strict=True)], values)

@@ -384,3 +384,56 @@ def test_msgspec_and_orjson_take_the_same_rows_with_the_same_columns(cases):
     for path, column in typed.values.items():
         assert np.array_equal(column[both], parsed.values[path][both], equal_nan=True), path
     check_taken(lines, typed)
+
+
+MONEY_FIELDS = sorted(
+    {
+        (f.name, f.low, f.high, f.places): f
+        for fields in (*(s[2] for s in columnar_read._SECTIONS), *columnar_read._OBJECTS.values())
+        for f in fields
+        if f.kind == "money"
+    }.values(),
+    key=lambda f: f.name,
+)
+MONEY_TEXT = st.one_of(
+    st.from_regex(r"-?[0-9]{0,15}(\.[0-9]{0,4})?", fullmatch=True),
+    st.text(alphabet="0123456789.\n -e+٣１", max_size=10),
+)
+MONEY_VALUE = st.one_of(
+    st.none(), MONEY_TEXT, MONEY_TEXT, st.integers(-(10**16), 10**16), st.floats(), st.booleans(), st.just([])
+)
+
+
+@settings(max_examples=EXAMPLES * 2, deadline=None, database=None)
+@given(st.sampled_from(MONEY_FIELDS), st.lists(MONEY_VALUE, max_size=30))
+def test_a_money_column_reads_as_each_value_read_alone(f, column):
+    """The column's texts are read together off their bytes; each value must come out as the
+    one-value reader (_cents) reads it: the same cents, refused where it refuses."""
+    ok = np.ones(len(column), bool)
+    out = columnar_read._money(column, f, ok)
+    for i, value in enumerate(column):
+        cents = columnar_read._cents(value, f)
+        if cents is columnar_read._BAD:
+            assert not ok[i], (value, out[i])
+        else:
+            assert ok[i], value
+            assert math.isnan(out[i]) if cents is None else out[i] == cents / 100, (value, out[i])
+
+
+def test_money_texts_of_a_whole_column():
+    """The usual column (texts with two decimals, unknowns), with the edges of the shape."""
+    f = next(f for f in MONEY_FIELDS if f.places == 2)
+    column = ["0.00", None, "12.5", "1999.99", "007", "0.5", "1.", ".5", "1.234", "1e3", "", " 1", "10"]
+    ok = np.ones(len(column), bool)
+    out = columnar_read._money(column, f, ok)
+    assert ok.tolist() == [True, True, True, True, False, True, False, False, False, False, False, False, True]
+    assert out[[0, 2, 3, 5, 12]].tolist() == [0.0, 12.5, 1999.99, 0.5, 10.0]
+    assert math.isnan(out[1])
+
+
+def test_ids_read_off_an_object_array_are_the_ids():
+    column = [None, True, False, "a", 10**40, 1.5, [1, 2], {"a": 1}, (), TYPED]
+    assert columnar_read._ids(column).tolist() == [id(v) for v in column]
+    assert columnar_read._ids([]).tolist() == []
+    cells = np.fromiter(column * 2, object, 20).reshape(2, 10)
+    assert columnar_read._addresses(cells).tolist() == [[id(v) for v in column]] * 2
