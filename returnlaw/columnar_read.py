@@ -839,25 +839,18 @@ def _check_keys(lines: Sequence[Any], ok: np.ndarray, keys: np.ndarray) -> None:
     """Leave to the row path every row that may have lost a key given twice to orjson (it keeps the
     last value). Outside strings, a colon stands after every key and nowhere else, so a row's text
     has at least as many colons as keys, and as many as its parsed objects have keys only when no
-    key was given twice; counted for the chunk's taken rows at once (the usual case: no colon in
-    any text), then row by row, where a row with colons in its strings gets fastread's count of the
-    places where a key can end (a quote, spaces, a colon)."""
+    key was given twice (UTF-8 has no colon byte inside a character). A row with more colons than
+    keys (colons in its strings) gets fastread's count of the places where a key can end (a quote,
+    spaces, a colon)."""
     rows = np.flatnonzero(ok)
     if not rows.size:
         return
     text = [lines[i] if type(lines[i]) is bytes else lines[i].encode() for i in rows.tolist()]
-    colons = np.frombuffer(b"\n".join(text), np.uint8) == _COLON  # UTF-8: no colon byte inside a character
+    per_row = np.fromiter(map(bytes.count, text, repeat(b":")), np.int64, len(text))
     wanted = keys[rows]
-    if np.count_nonzero(colons) == wanted.sum():
-        return
-    ends = np.cumsum(np.fromiter(map(len, text), np.int64, len(text)) + 1)
-    per_row = np.bincount(np.searchsorted(ends, np.flatnonzero(colons), side="right"), minlength=len(text))
     for j in np.flatnonzero(per_row != wanted).tolist():
         if _key_ends(text[j]) != wanted[j]:
             ok[rows[j]] = False
-
-
-_COLON = ord(":")
 
 
 # -- typed decoding (msgspec) -------------------------------------------------------------------------
