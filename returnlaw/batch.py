@@ -34,6 +34,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
@@ -228,12 +229,27 @@ def decide_rows(
     book: RuleBook | None = None,
     today: dt.date | None = None,
     fast_json: bool = False,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    columnar: bool = True,
 ) -> Iterator[dict[str, Any]]:
-    """Decide rows one by one in this process (streaming): JSON text/bytes, mappings or Scenarios."""
-    book = book or default_rulebook()
-    opts = BatchOptions(as_of, readings, full, today or dt.date.today(), None, fast_json)
-    for i, raw in enumerate(rows):
-        yield decide_row(raw, i, book, opts)
+    """Decide rows in this process, streaming, in order: JSON text/bytes, mappings or Scenarios.
+    They are read ``chunk_rows`` at a time, so JSON text is decided by columns where they take it
+    (``columnar=False``: row by row, the same rows)."""
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    opts = BatchOptions(as_of, readings, full, today or dt.date.today(), None, fast_json, columnar)
+    return _decided_stream(iter(rows), book or default_rulebook(), opts, chunk_rows)
+
+
+def _decided_stream(
+    rows: Iterator[Any], book: RuleBook, opts: BatchOptions, chunk_rows: int
+) -> Iterator[dict[str, Any]]:
+    first = 0
+    while chunk := list(islice(rows, chunk_rows)):
+        with no_cycle_collection():  # not while the caller holds the rows: only while deciding
+            decided = decided_rows(chunk, first, book, opts)
+        yield from decided
+        first += len(chunk)
 
 
 def output_schema(book: RuleBook, full: bool = False) -> pa.Schema:
@@ -321,12 +337,12 @@ def decide_chunk(
 ) -> tuple[Any, int, int, list[tuple[int, str]]]:
     """Decide one chunk (runs in a worker): returns (encoded output, rows, errors, the first few
     errors as (row, reason))."""
-    with _no_cycle_collection():
+    with no_cycle_collection():
         return _decide_chunk(kind, first, payload, opts, out_format)
 
 
 @contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
+def no_cycle_collection() -> Iterator[None]:
     """The cycle collector paused for one chunk: a chunk holds thousands of parsed rows, and each
     collection the new objects set off walks all of them (a fifth of the columnar path's time).
     Deciding makes no cycles worth collecting mid-chunk; whatever it makes is collected after."""
@@ -343,9 +359,15 @@ def _decide_chunk(
     kind: str, first: int, payload: Any, opts: BatchOptions, out_format: str
 ) -> tuple[Any, int, int, list[tuple[int, str]]]:
     book = process_rulebook(opts.rules_dir)
-    rows = payload if kind == "lines" else arrow_rows(payload)
-    # JSON text (a line, or a Parquet ``scenario`` cell) can be decided by columns; a mapping from
-    # Parquet's section columns is not taken by the reader and goes row by row
+    out = decided_rows(payload if kind == "lines" else arrow_rows(payload), first, book, opts)
+    failed = [(r["row"], r["error"]) for r in out if r["error"] is not None]
+    return _encode(out, book, opts, out_format), len(out), len(failed), failed[:FIRST_ERRORS]
+
+
+def decided_rows(rows: list[Any], first: int, book: RuleBook, opts: BatchOptions) -> list[dict[str, Any]]:
+    """The output row of each input row (numbered from ``first``), in order. JSON text (a line, or
+    a Parquet ``scenario`` cell) can be decided by columns; a row they do not take (a mapping, a
+    Scenario, a row the reader is not sure of) is decided by the row path, in its place."""
     decided = None
     if usable(opts):
         decided = _by_columns([raw.text if type(raw) is _JsonWithId else raw for raw in rows], first, book, opts)
@@ -357,8 +379,7 @@ def _decide_chunk(
         elif type(raw) is _JsonWithId:  # the id column names the row
             result["id"] = str(raw.ident)
         out.append(result)
-    failed = [(r["row"], r["error"]) for r in out if r["error"] is not None]
-    return _encode(out, book, opts, out_format), len(out), len(failed), failed[:FIRST_ERRORS]
+    return out
 
 
 def _by_columns(rows: list[Any], first: int, book: RuleBook, opts: BatchOptions) -> list[dict[str, Any] | None] | None:

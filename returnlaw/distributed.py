@@ -20,7 +20,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch import BatchOptions, decide_chunk, decide_row, output_schema, process_rulebook
+from .batch import BatchOptions, decide_chunk, decided_rows, no_cycle_collection, output_schema, process_rulebook
 from .readings import DEFAULT_READINGS, Readings
 
 if TYPE_CHECKING:
@@ -57,12 +57,11 @@ def decide_bag(
 
 
 def _bag_partition(lines: list[str | bytes], opts: BatchOptions) -> list[dict[str, Any]]:
-    book = process_rulebook(opts.rules_dir)
-    out = []
-    for i, line in enumerate(lines):
-        raw = line.rstrip("\r\n") if isinstance(line, str) else line.rstrip(b"\r\n")
-        out.append(_without_row(decide_row(raw, i, book, opts)))
-    return out
+    """A partition's lines decided as a batch chunk (by columns where they take the rows)."""
+    rows = [line.rstrip("\r\n") if isinstance(line, str) else line.rstrip(b"\r\n") for line in lines]
+    with no_cycle_collection():
+        decided = decided_rows(rows, 0, process_rulebook(opts.rules_dir), opts)
+    return [_without_row(row) for row in decided]
 
 
 def decide_dataframe(

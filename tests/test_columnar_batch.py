@@ -149,3 +149,47 @@ def test_a_parquet_scenario_column_is_decided_by_columns_as_row_by_row(tmp_path)
     texts_only = [r.text if hasattr(r, "text") else r for r in chunk]
     taken = columnar_rows(texts_only, 0, BOOK, BatchOptions(today=TODAY))
     assert sum(r is not None for r in taken) > len(chunk) // 2  # the columns decided most of them
+
+
+@pytest.fixture
+def taken(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many rows the columns took, chunk by chunk."""
+    counts: list[int] = []
+
+    def counted(chunk: list[Any], *args: Any) -> list[Any]:
+        out = columnar_rows(chunk, *args)
+        counts.append(sum(r is not None for r in out))
+        return out
+
+    monkeypatch.setattr(batch_module, "columnar_rows", counted)
+    return counts
+
+
+def test_decide_rows_decides_by_columns_a_chunk_at_a_time(taken):
+    """The streaming API reads chunk_rows at a time, so JSON text goes through the columns; the
+    rows (text, bytes, damaged, mappings, Scenarios) come out as row by row, in order, numbered
+    across chunks."""
+    from returnlaw.batch import decide_row, decide_rows
+    from returnlaw.inputs import parse_scenario
+
+    lines = damaged(lines_of(60, 5), 6)
+    rows: list[Any] = [line.decode() if i % 4 == 1 else line for i, line in enumerate(lines)]
+    rows[3] = json.loads(lines_of(4, 7)[3])  # a mapping
+    rows[8] = parse_scenario(json.loads(mix.to_json(mix.scenarios(1, 8)[0])))  # a Scenario
+    by_columns = list(decide_rows(iter(rows), today=TODAY, book=BOOK, chunk_rows=7))
+    assert len(taken) == 9 and sum(taken) >= 30  # nine chunks of 7 (the last of 4); most rows by columns
+    slow = BatchOptions(today=TODAY, columnar=False)
+    assert by_columns == [decide_row(raw, i, BOOK, slow) for i, raw in enumerate(rows)]
+    assert list(decide_rows(rows, today=TODAY, book=BOOK, columnar=False)) == by_columns
+    with pytest.raises(ValueError, match="chunk_rows must be at least 1"):
+        decide_rows(rows, chunk_rows=0)  # at the call, not at the first row
+
+
+def test_a_dask_bag_partition_is_decided_by_columns_as_row_by_row(taken):
+    from returnlaw.distributed import _bag_partition
+
+    lines = [line.decode() + "\n" for line in damaged(lines_of(40, 9), 10)]
+    fast = _bag_partition(lines, BatchOptions(today=TODAY))
+    assert taken[0] >= 25
+    slow = _bag_partition(lines, BatchOptions(today=TODAY, columnar=False))
+    assert fast == slow and len(fast) == 40 and "row" not in fast[0]
