@@ -15,9 +15,10 @@
   column) is read into fact columns and decided rule by rule over all its rows
   (returnlaw.columnar_batch); the rows the columns do not take are decided one by one as above,
   in their place. The output is the same either way (``columnar=False``).
-- **Bounded memory, all cores, order kept.** Input is read in chunks of ``chunk_rows``; at most two
-  chunks per worker are in flight; results are written in input order; the output file appears only
-  when the run completes (returnlaw.atomic).
+- **Bounded memory, all cores, order kept.** Input is read in chunks of ``chunk_rows`` (by default
+  sized to the input: at least two per worker where the file allows, at most DEFAULT_CHUNK_ROWS
+  rows, never under MIN_CHUNK_ROWS); at most two chunks per worker are in flight; results are
+  written in input order; the output file appears only when the run completes (returnlaw.atomic).
 
 The row is a projection of the evaluation (no explanation is built unless ``full``); a property
 test checks it against the full decision.
@@ -29,6 +30,7 @@ import contextlib
 import datetime as dt
 import gc
 import os
+import stat
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -66,6 +68,12 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 DEFAULT_CHUNK_ROWS = 10_000  # columns pay a fixed cost per chunk and version of the law: not too small
 CHUNK_BYTES = 16_000_000  # a chunk of JSON Lines also ends here: 2,000 rows of 1 MB would be 2 GB
+# A chunk size chosen for the input (no chunk_rows given) splits a small file into this many chunks
+# per worker (what _run keeps in flight), so every worker gets work, but never below MIN_CHUNK_ROWS:
+# the columns pay a fixed cost per chunk (about 40 ms on the benchmark mix, the work of some 750
+# rows); below about 500 rows that cost is most of a chunk's time and another worker saves little.
+CHUNKS_PER_WORKER = 2
+MIN_CHUNK_ROWS = 500
 JOBS_PER_CORE = 8  # more worker processes than this per core is a typo (--jobs 10000), not a plan
 FIRST_ERRORS = 5  # row errors a run reports by reason in its summary
 _PARQUET_ROW_GROUP = 65_536
@@ -277,15 +285,17 @@ def decide_table(
     jobs: int = 1,
     rules_dir: str | None = None,
     today: dt.date | None = None,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int | None = None,
     fast_json: bool = False,
 ) -> pa.Table:
-    """Decide every row of an Arrow table (``scenario`` JSON column or section struct columns)."""
+    """Decide every row of an Arrow table (``scenario`` JSON column or section struct columns);
+    ``chunk_rows`` None: chunks sized to the table and ``jobs``, as ``run_batch`` sizes them."""
     import pyarrow as pa
 
     opts = BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir, fast_json)
     jobs = _jobs(jobs)
-    batches = table.to_batches(max_chunksize=chunk_rows) if isinstance(table, pa.Table) else [table]
+    rows = adapted_chunk_rows(table.num_rows, jobs) if chunk_rows is None else chunk_rows
+    batches = table.to_batches(max_chunksize=rows) if isinstance(table, pa.Table) else [table]
     tasks = _arrow_tasks(batches, 0)
     out = [result for result, *_ in _run(tasks, opts, jobs, "parquet")]
     schema = output_schema(process_rulebook(rules_dir), full)
@@ -427,16 +437,41 @@ def _json_default(value: object) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def _line_tasks(handle: IO[bytes], chunk_rows: int) -> Iterator[tuple[str, int, Any, int]]:
-    """Chunks of at most ``chunk_rows`` lines and about CHUNK_BYTES; a line is never held whole
-    past MAX_INPUT_BYTES (it becomes that row's error). Units: the bytes read."""
+def adapted_chunk_rows(total_rows: int, jobs: int) -> int:
+    """Rows per chunk of an input of ``total_rows`` rows when the caller chose none: enough chunks
+    for CHUNKS_PER_WORKER per worker, within MIN_CHUNK_ROWS and DEFAULT_CHUNK_ROWS. One worker
+    keeps the default: splitting would only add the fixed cost per chunk."""
+    if jobs <= 1:
+        return DEFAULT_CHUNK_ROWS
+    share = -(-total_rows // (CHUNKS_PER_WORKER * jobs))
+    return max(MIN_CHUNK_ROWS, min(DEFAULT_CHUNK_ROWS, share))
+
+
+def adapted_chunk_bytes(total_bytes: int | None, jobs: int) -> int | None:
+    """The bytes of a JSON Lines file after which a chunk (of at least MIN_CHUNK_ROWS lines) ends
+    when the caller chose no chunk size: the rows are unknown until read, so the file's size is
+    shared out as adapted_chunk_rows shares rows. None (chunks of DEFAULT_CHUNK_ROWS lines): one
+    worker, or a size unknown up front (a pipe)."""
+    if jobs <= 1 or not total_bytes:
+        return None
+    return max(1, min(CHUNK_BYTES, total_bytes // (CHUNKS_PER_WORKER * jobs)))
+
+
+def _line_tasks(
+    handle: IO[bytes], chunk_rows: int, share_bytes: int | None = None
+) -> Iterator[tuple[str, int, Any, int]]:
+    """Chunks of at most ``chunk_rows`` lines and about CHUNK_BYTES; with ``share_bytes``, a chunk of
+    MIN_CHUNK_ROWS lines or more also ends once it covers that many bytes of the file. A line is
+    never held whole past MAX_INPUT_BYTES (it becomes that row's error). Units: the bytes read."""
+    share = CHUNK_BYTES if share_bytes is None else share_bytes
     first, chunk, held, units = 0, [], 0, 0
     for line in bounded_lines(handle, MAX_INPUT_BYTES):
         chunk.append(line)
         size = line.size if isinstance(line, LongLine) else len(line)
         held += 0 if isinstance(line, LongLine) else size
         units += size + 1
-        if len(chunk) >= chunk_rows or held >= CHUNK_BYTES:
+        shared = units >= share and len(chunk) >= MIN_CHUNK_ROWS
+        if len(chunk) >= chunk_rows or held >= CHUNK_BYTES or shared:
             yield "lines", first, chunk, units
             first, chunk, held, units = first + len(chunk), [], 0, 0
     if chunk:
@@ -535,17 +570,19 @@ def run_batch(
     readings: Readings = DEFAULT_READINGS,
     rules_dir: str | None = None,
     today: dt.date | None = None,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int | None = None,
     progress: Callable[[int, int, int], None] | None = None,
     fast_json: bool = False,
     columnar: bool = True,
 ) -> BatchStats:
     """Decide every row of ``src`` into ``dst`` (formats from the suffixes). ``progress(units, rows,
     errors)`` is called after each chunk; units are bytes for JSON Lines input, rows for Parquet.
-    ``columnar=False`` decides JSON Lines row by row (the same output, slower: a cross-check)."""
+    ``columnar=False`` decides JSON Lines row by row (the same output, slower: a cross-check).
+    ``chunk_rows`` None sizes the chunks to the input: enough for every worker, at most
+    DEFAULT_CHUNK_ROWS rows; a number is taken as given."""
     import time
 
-    if chunk_rows < 1:
+    if chunk_rows is not None and chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
     in_format, out_format = file_format(src), file_format(dst)
     if "parquet" in (in_format, out_format):
@@ -554,7 +591,7 @@ def run_batch(
     opts = BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir, fast_json, columnar)
     book = process_rulebook(rules_dir)  # a bad rule directory fails here, before any worker starts
     stats, started = BatchStats(), time.perf_counter()
-    with _open_input(src, in_format, chunk_rows) as tasks, _Writer(dst, out_format, book, full, src) as out:
+    with _open_input(src, in_format, chunk_rows, jobs) as tasks, _Writer(dst, out_format, book, full, src) as out:
         for encoded, rows, errors, first_errors, units in _run(tasks, opts, jobs, out_format):
             out.write(encoded)
             stats.rows += rows
@@ -601,26 +638,34 @@ def _parquet_errors(src: str | Path) -> Iterator[None]:
         raise FileError(f"{src} is not a readable Parquet file: {clip(str(err))}", src) from None
 
 
-def _parquet_tasks(src: str | Path, handle: IO[bytes], chunk_rows: int) -> Iterator[tuple[str, int, Any, int]]:
+def _parquet_tasks(
+    src: str | Path, handle: IO[bytes], chunk_rows: int | None, jobs: int
+) -> Iterator[tuple[str, int, Any, int]]:
     import pyarrow.parquet as pq
 
     with _parquet_errors(src):
         reader = pq.ParquetFile(handle)
-        yield from _arrow_tasks(reader.iter_batches(batch_size=chunk_rows), 0)
+        rows = adapted_chunk_rows(reader.metadata.num_rows, jobs) if chunk_rows is None else chunk_rows
+        yield from _arrow_tasks(reader.iter_batches(batch_size=rows), 0)
 
 
 class _open_input:
-    """The input as a stream of chunk tasks; the file is closed on exit."""
+    """The input as a stream of chunk tasks; the file is closed on exit. ``chunk_rows`` None: chunks
+    sized to the input and ``jobs`` (adapted_chunk_rows, adapted_chunk_bytes)."""
 
-    def __init__(self, src: str | Path, in_format: str, chunk_rows: int) -> None:
-        self.src, self.format, self.chunk_rows = src, in_format, chunk_rows
+    def __init__(self, src: str | Path, in_format: str, chunk_rows: int | None, jobs: int) -> None:
+        self.src, self.format, self.chunk_rows, self.jobs = src, in_format, chunk_rows, jobs
 
     def __enter__(self) -> Iterator[tuple[str, int, Any, int]]:
         if self.format == "jsonl":
             self.handle = open_lines(self.src)
-            return _line_tasks(self.handle, self.chunk_rows)
+            if self.chunk_rows is not None:
+                return _line_tasks(self.handle, self.chunk_rows)
+            info = os.fstat(self.handle.fileno())
+            size = info.st_size if stat.S_ISREG(info.st_mode) else None  # a pipe's size is not known
+            return _line_tasks(self.handle, DEFAULT_CHUNK_ROWS, adapted_chunk_bytes(size, self.jobs))
         self.handle = open_bounded(self.src, regular_only=True)  # Parquet is read by seeking
-        return _parquet_tasks(self.src, self.handle, self.chunk_rows)
+        return _parquet_tasks(self.src, self.handle, self.chunk_rows, self.jobs)
 
     def __exit__(self, *exc: object) -> None:
         self.handle.close()

@@ -92,7 +92,11 @@ def register(sub: Any) -> dict[str, Handler]:
     batch.add_argument("--as-of", type=_date, help="apply the law in force on this date to every row")
     batch.add_argument("--today", type=_date, help="the reference day for dates in the future (default: system date)")
     batch.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE")
-    batch.add_argument("--chunk-rows", type=_positive, help="rows per unit of work (default: 10,000)")
+    batch.add_argument(
+        "--chunk-rows",
+        type=_positive,
+        help="rows per unit of work (default: sized to the input, two units per worker, 500 to 10,000 rows)",
+    )
     batch.add_argument(
         "--row-by-row",
         action="store_true",
@@ -189,7 +193,7 @@ def _print_audit(out: Console, index: int, result: ListingAudit, printer: AuditP
 def cmd_batch(args: argparse.Namespace, out: Console) -> int:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-    from .batch import DEFAULT_CHUNK_ROWS, file_format, input_size, require_arrow, run_batch
+    from .batch import file_format, input_size, require_arrow, run_batch
 
     readings = parse_reading_assignments(args.reading)
     for path in (args.input, args.output):
@@ -220,7 +224,7 @@ def cmd_batch(args: argparse.Namespace, out: Console) -> int:
             as_of=args.as_of,
             readings=readings,
             rules_dir=args.rules_dir,
-            chunk_rows=args.chunk_rows or DEFAULT_CHUNK_ROWS,
+            chunk_rows=args.chunk_rows,
             progress=advance,
             fast_json=args.fast_json,
             today=args.today,

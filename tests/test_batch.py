@@ -17,8 +17,12 @@ pq = pytest.importorskip("pyarrow.parquet")
 
 from returnlaw import Readings, decide_json, default_rulebook, evaluate, parse_scenario  # noqa: E402
 from returnlaw.batch import (  # noqa: E402
+    DEFAULT_CHUNK_ROWS,
+    MIN_CHUNK_ROWS,
     BatchOptions,
+    _open_input,
     _run,
+    adapted_chunk_rows,
     decide_row,
     decide_rows,
     decide_table,
@@ -163,6 +167,77 @@ def test_all_cores_give_the_same_bytes_as_one(tmp_path):
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
 
 
+# -- chunk sizes ----------------------------------------------------------------------------------------
+
+
+def chunk_sizes(src: Path, chunk_rows: int | None, jobs: int) -> list[int]:
+    """The rows of each chunk run_batch would cut from ``src`` (read only, nothing decided)."""
+    fmt = "jsonl" if src.suffix == ".jsonl" else "parquet"
+    with _open_input(src, fmt, chunk_rows, jobs) as tasks:
+        return [task[2].num_rows if fmt == "parquet" else len(task[2]) for task in tasks]
+
+
+def test_a_small_file_is_cut_so_every_worker_gets_chunks(tmp_path):
+    src = write_lines(tmp_path / "in.jsonl", [LAW[i % len(LAW)] for i in range(2400)])
+    two = chunk_sizes(src, None, 2)  # a quarter of the bytes each: about 600 rows, above the floor
+    assert len(two) >= 4 and sum(two) == 2400 and min(two[:4]) > MIN_CHUNK_ROWS, two
+    assert chunk_sizes(src, None, 3) == [MIN_CHUNK_ROWS] * 4 + [400]  # a sixth would be under the floor
+    assert chunk_sizes(src, None, 1) == [2400]  # one worker: one chunk, no fixed cost paid twice
+
+
+def test_chunks_sized_to_the_file_stop_at_the_floor_and_at_the_default(tmp_path):
+    few = write_lines(tmp_path / "few.jsonl", [LAW[i % len(LAW)] for i in range(1200)])
+    assert chunk_sizes(few, None, 2) == [MIN_CHUNK_ROWS, MIN_CHUNK_ROWS, 1200 - 2 * MIN_CHUNK_ROWS]
+    many = write_lines(tmp_path / "many.jsonl", ["{}"] * (5 * DEFAULT_CHUNK_ROWS))  # a quarter is 12,500 rows
+    assert chunk_sizes(many, None, 2) == [DEFAULT_CHUNK_ROWS] * 5
+    assert adapted_chunk_rows(10**6, 2) == DEFAULT_CHUNK_ROWS
+    assert adapted_chunk_rows(1000, 2) == MIN_CHUNK_ROWS
+    assert adapted_chunk_rows(3000, 2) == 750
+    assert adapted_chunk_rows(3000, 1) == DEFAULT_CHUNK_ROWS
+
+
+def test_an_explicit_chunk_size_is_taken_as_given(tmp_path):
+    src = write_lines(tmp_path / "in.jsonl", [LAW[i % len(LAW)] for i in range(2400)])
+    assert chunk_sizes(src, 7, 2)[:3] == [7, 7, 7] and len(chunk_sizes(src, 7, 2)) == -(-2400 // 7)
+    assert chunk_sizes(src, 2400, 2) == [2400]  # no splitting when the caller asked for one chunk
+    with pytest.raises(ValueError, match="chunk_rows must be at least 1, got 0"):
+        run_batch(src, tmp_path / "out.jsonl", jobs=1, chunk_rows=0)
+
+
+def test_parquet_chunks_are_sized_to_its_rows_unless_given(tmp_path):
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"scenario": [LAW[i % len(LAW)] for i in range(2400)]}), src)
+    assert chunk_sizes(src, None, 2) == [600] * 4
+    assert chunk_sizes(src, None, 1) == [2400]
+    assert chunk_sizes(src, 1000, 2) == [1000, 1000, 400]
+
+
+def test_chunks_sized_to_the_file_give_the_bytes_of_one_worker(tmp_path):
+    src = write_lines(tmp_path / "in.jsonl", [LAW[i % len(LAW)] for i in range(2400)] + list(BAD))
+    run_batch(src, tmp_path / "one.jsonl", jobs=1, today=TODAY)
+    chunks: list[int] = []
+    stats = run_batch(src, tmp_path / "two.jsonl", jobs=2, today=TODAY, progress=lambda *a: chunks.append(a[1]))
+    assert len(chunks) >= 4 and stats.rows == 2400 + len(BAD)  # progress is reported once a chunk
+    assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
+
+
+def test_the_cli_passes_a_chunk_size_only_when_given(tmp_path, monkeypatch):
+    import returnlaw.batch as batch
+
+    src = write_lines(tmp_path / "in.jsonl", LAW[:3])
+    asked: list[int | None] = []
+    real = batch.run_batch
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs["chunk_rows"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "run_batch", spy)
+    assert main(["batch", str(src), str(tmp_path / "a.jsonl"), "--quiet", "--jobs", "1"]) == 0
+    assert main(["batch", str(src), str(tmp_path / "b.jsonl"), "--quiet", "--jobs", "1", "--chunk-rows", "2"]) == 0
+    assert asked == [None, 2]
+
+
 def test_parquet_in_both_shapes_and_out(tmp_path):
     datas = [json.loads(line) for line in LAW]
     as_json = pa.table({"id": [d.pop("id") for d in datas], "scenario": [to_json(d) for d in datas]})
@@ -198,6 +273,24 @@ def test_decide_table_over_arrow(tmp_path):
     assert one.column("row").to_pylist() == list(range(len(LAW)))
     assert one.column("id").to_pylist() == [f"law-{i}" for i in range(len(LAW))]
     assert decide_table(table.slice(0, 0), today=TODAY).num_rows == 0
+
+
+def test_decide_table_sizes_its_chunks_to_the_table_unless_given(monkeypatch):
+    import returnlaw.batch as batch
+
+    seen: list[list[int]] = []
+    real = batch._run
+
+    def one_process(tasks, opts, jobs, out_format):  # record the chunks, decide them here
+        tasks = list(tasks)
+        seen.append([payload.num_rows for _, _, payload, _ in tasks])
+        return real(iter(tasks), opts, 1, out_format)
+
+    monkeypatch.setattr(batch, "_run", one_process)
+    table = pa.table({"scenario": [LAW[i % len(LAW)] for i in range(2000)]})
+    decide_table(table, today=TODAY, jobs=2)
+    decide_table(table, today=TODAY, jobs=2, chunk_rows=1500)
+    assert seen == [[500] * 4, [1500, 500]]
 
 
 def test_a_failed_run_leaves_no_output_and_keeps_the_old_one(tmp_path):
