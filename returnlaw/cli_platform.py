@@ -205,7 +205,7 @@ def cmd_batch(args: argparse.Namespace, out: Console) -> int:
         TextColumn("{task.description}"),
         BarColumn(),
         TaskProgressColumn(),
-        TextColumn("{task.fields[rows]:,} rows, {task.fields[errors]:,} errors"),
+        TextColumn("{task.fields[rows]:,} rows, errors: {task.fields[errors]:,}"),  # "1 errors" read wrong
         TimeElapsedColumn(),
     )
     # No refresh thread: worker processes are forked only from a single-threaded process.
