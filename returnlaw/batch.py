@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import json
 import os
 import stat
 import warnings
@@ -194,15 +195,31 @@ def _row_data(raw: str | bytes) -> Any:
 
 
 def _raw_id(raw: Any) -> str | None:
-    """The id of a row that failed, if one can be read at all."""
+    """The id of a row that failed, if one can be read at all: also of a row with a key given
+    twice (the careful reader refuses it), unless the key given twice is the id itself."""
     if isinstance(raw, LongLine):
         return None
     try:
         data = parse_json(raw, "row") if isinstance(raw, str | bytes) else raw
-    except InputError:
-        return None
+    except InputError as err:
+        data = _id_of_keys_given_twice(raw) if "given twice" in str(err) else None
     ident = data.get("id") if isinstance(data, Mapping) else None
     return None if ident is None or isinstance(ident, bool | dict | list) else str(ident)
+
+
+def _id_of_keys_given_twice(raw: str | bytes) -> dict[str, Any] | None:
+    """``{"id": ...}`` of a row the careful reader refused for a key given twice, read by the json
+    module with every object's keys kept in order; None when the top object names ``id`` twice."""
+    try:
+        pairs = json.loads(
+            raw.removeprefix(b"\xef\xbb\xbf" if isinstance(raw, bytes) else "\ufeff"), object_pairs_hook=list
+        )
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(pairs, list) or not all(type(pair) is tuple for pair in pairs):
+        return None  # not an object (an object's pairs are tuples; an array's items are not)
+    ids = [value for key, value in pairs if key == "id"]
+    return {"id": ids[0]} if len(ids) == 1 else None
 
 
 def _error_row(row: int, ident: str | None, reason: str, book: RuleBook, opts: BatchOptions) -> dict[str, Any]:

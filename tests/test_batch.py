@@ -131,6 +131,20 @@ def test_a_key_given_twice_in_a_row_with_an_id_is_refused(monkeypatch):
         assert once["error"] is None and once["id"] in ("a", "7")
 
 
+def test_a_row_refused_for_a_key_given_twice_keeps_its_id_unless_the_id_is_the_key():
+    """Platforms match error rows to their orders by id: a key given twice elsewhere in the row
+    does not lose it; an id given twice (which one?) does, and so does a row that is not an object."""
+    options = BatchOptions(today=TODAY)
+    nested = '{"id": "o-1", "item": {"custom_made": true, "custom_made": true}}'
+    for raw in (nested, nested.encode(), b"\xef\xbb\xbf" + nested.encode(), "\ufeff" + nested):
+        row = decide_row(raw, 3, BOOK, options)
+        assert "given twice" in row["error"] and row["id"] == "o-1" and row["row"] == 3, raw
+    top = decide_row('{"item": {}, "id": 42, "item": {}}', 0, BOOK, options)
+    assert "given twice" in top["error"] and top["id"] == "42"
+    for raw in ('{"id": "a", "id": "b", "item": {}}', '{"id": "a", "id": "a"}', '[{"id": "a", "x": 1, "x": 2}]'):
+        assert decide_row(raw, 0, BOOK, options)["id"] is None, raw
+
+
 def test_rows_come_from_text_bytes_mappings_and_scenarios_alike():
     case = load_cases()[0]
     scenario = parse_scenario(case.data)
