@@ -47,7 +47,7 @@ from pydantic import Field, Strict, StrictStr
 from . import workers
 from .api import default_rulebook
 from .atomic import atomic_writer
-from .columnar_batch import columnar_rows, usable
+from .columnar_batch import columnar_rows, worth_it
 from .compact import deadlines, warning_steps
 from .decision import decision_json
 from .echo import clip
@@ -393,10 +393,11 @@ def _decide_chunk(
 
 def decided_rows(rows: list[Any], first: int, book: RuleBook, opts: BatchOptions) -> list[dict[str, Any]]:
     """The output row of each input row (numbered from ``first``), in order. JSON text (a line, or
-    a Parquet ``scenario`` cell) can be decided by columns; a row they do not take (a mapping, a
-    Scenario, a row the reader is not sure of) is decided by the row path, in its place."""
+    a Parquet ``scenario`` cell) can be decided by columns (when there are enough rows to make
+    them faster: columnar_batch.worth_it); a row they do not take (a mapping, a Scenario, a row
+    the reader is not sure of) is decided by the row path, in its place."""
     decided = None
-    if usable(opts):
+    if worth_it(opts, len(rows)):
         decided = _by_columns([raw.text if type(raw) is _JsonWithId else raw for raw in rows], first, book, opts)
     out = []
     for i, raw in enumerate(rows):

@@ -23,6 +23,18 @@ if TYPE_CHECKING:
 AVAILABLE = importlib.util.find_spec("numpy") is not None
 
 
+# Below this many rows a chunk is decided row by row: the columns pay about 35 ms a chunk (a few
+# thousand numpy calls over the versions of the law it meets) and then some 40 µs a row, the row
+# path about 250 µs a row, so they break even near 200 rows (benchmark mix, one process).
+MIN_ROWS = 250
+
+
+def worth_it(opts: BatchOptions, rows: int) -> bool:
+    """Whether a chunk of ``rows`` rows is decided by columns: they may (``usable``), and it is
+    large enough to be faster that way."""
+    return rows >= MIN_ROWS and usable(opts)
+
+
 def usable(opts: BatchOptions) -> bool:
     """Whether the columns may decide this run's rows: numpy is there, the caller did not turn
     them off, and no full decision is asked for (the explanation is built row by row)."""

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from returnlaw import batch as batch_module
+from returnlaw import columnar_batch
 from returnlaw.api import default_rulebook
 from returnlaw.batch import BatchOptions, _json_default, _json_line, arrow_rows, decide_chunk, run_batch
 from returnlaw.columnar_batch import columnar_rows
@@ -26,6 +27,13 @@ import mix
 
 BOOK = default_rulebook()
 TODAY = dt.date(2026, 11, 29)
+MIN_ROWS = columnar_batch.MIN_ROWS
+
+
+@pytest.fixture(autouse=True)
+def columns_for_small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests' chunks are small: let the columns take them as they take big ones."""
+    monkeypatch.setattr(columnar_batch, "MIN_ROWS", 1)
 
 
 def lines_of(n: int, seed: int) -> list[bytes]:
@@ -193,3 +201,15 @@ def test_a_dask_bag_partition_is_decided_by_columns_as_row_by_row(taken):
     assert taken[0] >= 25
     slow = _bag_partition(lines, BatchOptions(today=TODAY, columnar=False))
     assert fast == slow and len(fast) == 40 and "row" not in fast[0]
+
+
+def test_a_chunk_too_small_for_the_columns_to_pay_goes_row_by_row(taken, monkeypatch):
+    """Columns pay a fixed cost per chunk: a chunk under MIN_ROWS rows is decided row by row (the
+    same rows), one of MIN_ROWS by columns."""
+    monkeypatch.setattr(columnar_batch, "MIN_ROWS", MIN_ROWS)
+    lines = lines_of(MIN_ROWS, 13)
+    small = decide_chunk("lines", 0, lines[: MIN_ROWS - 1], BatchOptions(today=TODAY), "jsonl")[0]
+    assert taken == []
+    big = decide_chunk("lines", 0, lines, BatchOptions(today=TODAY), "jsonl")[0]
+    assert len(taken) == 1 and taken[0] >= 0.9 * MIN_ROWS
+    assert big.startswith(small) and big.count(b"\n") == MIN_ROWS
