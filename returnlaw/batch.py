@@ -259,7 +259,8 @@ def decide_rows(
 ) -> Iterator[dict[str, Any]]:
     """Decide rows in this process, streaming, in order: JSON text/bytes, mappings or Scenarios.
     They are read ``chunk_rows`` at a time, so JSON text is decided by columns where they take it
-    (``columnar=False``: row by row, the same rows)."""
+    (``columnar=False``: row by row, the same rows). A live stream that wants each decision as its
+    row arrives passes ``chunk_rows=1`` (row by row: columns do not pay below MIN_ROWS rows)."""
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
     opts = BatchOptions(as_of, readings, full, today or dt.date.today(), None, fast_json, columnar)
