@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -364,3 +365,14 @@ def test_readings_and_as_of_apply_to_every_row(tmp_path):
     run_batch(src, tmp_path / "b.jsonl", jobs=1, today=TODAY, as_of=dt.date(2013, 1, 1))
     assert read_lines(tmp_path / "a.jsonl") != read_lines(tmp_path / "b.jsonl")
     assert {r["outcome"] for r in read_lines(tmp_path / "b.jsonl")} == {"out_of_scope"}  # before CPL Art. 25
+
+
+def test_decide_rows_with_chunks_of_one_answers_each_row_as_it_arrives():
+    """A live stream: the first decision comes before the second row is asked for."""
+
+    def stream() -> Iterator[str]:
+        yield LAW[0]
+        raise AssertionError("the second row was read before the first was decided")
+
+    first = next(decide_rows(stream(), today=TODAY, chunk_rows=1))
+    assert first["row"] == 0 and first["error"] is None
