@@ -836,8 +836,8 @@ def _encode_settled(path: str, value: Any) -> int:
 
 
 def _check_keys(lines: Sequence[Any], ok: np.ndarray, keys: np.ndarray) -> None:
-    """Leave to the row path every row that may have lost a key given twice to orjson (it keeps the
-    last value). Outside strings, a colon stands after every key and nowhere else, so a row's text
+    """Leave to the row path every row that may have lost a key given twice to its decoder (orjson
+    and msgspec keep the last value). Outside strings, a colon stands after every key and nowhere else, so a row's text
     has at least as many colons as keys, and as many as its parsed objects have keys only when no
     key was given twice (UTF-8 has no colon byte inside a character). A row with more colons than
     keys (colons in its strings) gets fastread's count of the places where a key can end (a quote,
@@ -928,7 +928,7 @@ class _Typed:
 
     def cells(self, objects: list[Any], width: int, fills: Sequence[Any] = ()) -> tuple[np.ndarray, np.ndarray]:
         """The given fields of each struct, and the structs' values as one object matrix (a row per
-        struct): a field not given (UNSET, found by address) holds None, or its fill if given."""
+        struct): a field not given (UNSET, found by address) holds None, or its entry in ``fills``."""
         size = len(objects)
         values = chain.from_iterable(map(msgspec.structs.astuple, objects))
         cells = np.fromiter(values, object, size * width).reshape(size, width)
