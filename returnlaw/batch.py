@@ -264,15 +264,16 @@ def decide_rows(
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
     opts = BatchOptions(as_of, readings, full, today or dt.date.today(), None, fast_json, columnar)
-    return _decided_stream(iter(rows), book or default_rulebook(), opts, chunk_rows)
+    return decided_stream(iter(rows), book or default_rulebook(), opts, chunk_rows)
 
 
-def _decided_stream(
+def decided_stream(
     rows: Iterator[Any], book: RuleBook, opts: BatchOptions, chunk_rows: int
 ) -> Iterator[dict[str, Any]]:
+    """The output rows of ``rows``, decided ``chunk_rows`` at a time (memory bounded by a chunk)."""
     first = 0
     while chunk := list(islice(rows, chunk_rows)):
-        with no_cycle_collection():  # not while the caller holds the rows: only while deciding
+        with _no_cycle_collection():  # not while the caller holds the rows: only while deciding
             decided = decided_rows(chunk, first, book, opts)
         yield from decided
         first += len(chunk)
@@ -365,12 +366,12 @@ def decide_chunk(
 ) -> tuple[Any, int, int, list[tuple[int, str]]]:
     """Decide one chunk (runs in a worker): returns (encoded output, rows, errors, the first few
     errors as (row, reason))."""
-    with no_cycle_collection():
+    with _no_cycle_collection():
         return _decide_chunk(kind, first, payload, opts, out_format)
 
 
 @contextlib.contextmanager
-def no_cycle_collection() -> Iterator[None]:
+def _no_cycle_collection() -> Iterator[None]:
     """The cycle collector paused for one chunk: a chunk holds thousands of parsed rows, and each
     collection the new objects set off walks all of them (a fifth of the columnar path's time).
     Deciding makes no cycles worth collecting mid-chunk; whatever it makes is collected after."""

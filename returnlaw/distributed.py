@@ -20,7 +20,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch import BatchOptions, decide_chunk, decided_rows, no_cycle_collection, output_schema, process_rulebook
+from .batch import DEFAULT_CHUNK_ROWS, BatchOptions, decide_chunk, decided_stream, output_schema, process_rulebook
 from .readings import DEFAULT_READINGS, Readings
 
 if TYPE_CHECKING:
@@ -57,10 +57,10 @@ def decide_bag(
 
 
 def _bag_partition(lines: list[str | bytes], opts: BatchOptions) -> list[dict[str, Any]]:
-    """A partition's lines decided as a batch chunk (by columns where they take the rows)."""
-    rows = [line.rstrip("\r\n") if isinstance(line, str) else line.rstrip(b"\r\n") for line in lines]
-    with no_cycle_collection():
-        decided = decided_rows(rows, 0, process_rulebook(opts.rules_dir), opts)
+    """A partition's lines decided as batch chunks (by columns where they take the rows; a chunk
+    at a time, so a partition of a whole file does not hold all its columns at once)."""
+    rows = (line.rstrip("\r\n") if isinstance(line, str) else line.rstrip(b"\r\n") for line in lines)
+    decided = decided_stream(rows, process_rulebook(opts.rules_dir), opts, DEFAULT_CHUNK_ROWS)
     return [_without_row(row) for row in decided]
 
 
@@ -85,7 +85,9 @@ def _frame_partition(part: pd.DataFrame, opts: BatchOptions) -> pd.DataFrame:
     import pyarrow as pa
 
     table = pa.Table.from_pandas(part, preserve_index=False)
-    batches = table.to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
+    batches = table.to_batches(max_chunksize=DEFAULT_CHUNK_ROWS) or [
+        pa.RecordBatch.from_pylist([], schema=table.schema)
+    ]
     decided = [decide_chunk("arrow", 0, batch, opts, "parquet")[0] for batch in batches]
     schema = output_schema(process_rulebook(opts.rules_dir), opts.full)
     out = pa.Table.from_batches(decided, schema=schema).drop_columns(["row"]).to_pandas()
