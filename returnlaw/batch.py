@@ -311,10 +311,13 @@ def decide_table(
     ``chunk_rows`` None: chunks sized to the table and ``jobs``, as ``run_batch`` sizes them."""
     import pyarrow as pa
 
+    if chunk_rows is not None and chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
     opts = BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir, fast_json)
     jobs = _jobs(jobs)
     rows = adapted_chunk_rows(table.num_rows, jobs) if chunk_rows is None else chunk_rows
-    batches = table.to_batches(max_chunksize=rows) if isinstance(table, pa.Table) else [table]
+    whole = table if isinstance(table, pa.Table) else pa.Table.from_batches([table])
+    batches = whole.to_batches(max_chunksize=rows)  # a record batch is cut too: memory by the chunk
     tasks = _arrow_tasks(batches, 0)
     out = [result for result, *_ in _run(tasks, opts, jobs, "parquet")]
     schema = output_schema(process_rulebook(rules_dir), full)

@@ -288,6 +288,9 @@ def test_decide_table_over_arrow(tmp_path):
     assert one.column("row").to_pylist() == list(range(len(LAW)))
     assert one.column("id").to_pylist() == [f"law-{i}" for i in range(len(LAW))]
     assert decide_table(table.slice(0, 0), today=TODAY).num_rows == 0
+    assert decide_table(table.to_batches()[0], today=TODAY, chunk_rows=3).equals(one)  # a record batch
+    with pytest.raises(ValueError, match="chunk_rows must be at least 1, got 0"):
+        decide_table(table, today=TODAY, chunk_rows=0)
 
 
 def test_decide_table_sizes_its_chunks_to_the_table_unless_given(monkeypatch):
@@ -305,7 +308,8 @@ def test_decide_table_sizes_its_chunks_to_the_table_unless_given(monkeypatch):
     table = pa.table({"scenario": [LAW[i % len(LAW)] for i in range(2000)]})
     decide_table(table, today=TODAY, jobs=2)
     decide_table(table, today=TODAY, jobs=2, chunk_rows=1500)
-    assert seen == [[500] * 4, [1500, 500]]
+    decide_table(table.combine_chunks().to_batches()[0], today=TODAY, jobs=2)  # a record batch too
+    assert seen == [[500] * 4, [1500, 500], [500] * 4]
 
 
 def test_a_failed_run_leaves_no_output_and_keeps_the_old_one(tmp_path):
