@@ -261,10 +261,15 @@ def decide_rows(
     They are read ``chunk_rows`` at a time, so JSON text is decided by columns where they take it
     (``columnar=False``: row by row, the same rows). A live stream that wants each decision as its
     row arrives passes ``chunk_rows=1`` (row by row: columns do not pay below MIN_ROWS rows)."""
-    if chunk_rows < 1:
-        raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    _check_chunk_rows(chunk_rows)
     opts = BatchOptions(as_of, readings, full, today or dt.date.today(), None, fast_json, columnar)
     return decided_stream(iter(rows), book or default_rulebook(), opts, chunk_rows)
+
+
+def _check_chunk_rows(chunk_rows: int | None) -> None:
+    """A chunk size given by the caller is at least one row (None: sized to the input)."""
+    if chunk_rows is not None and chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
 
 
 def decided_stream(
@@ -311,8 +316,7 @@ def decide_table(
     ``chunk_rows`` None: chunks sized to the table and ``jobs``, as ``run_batch`` sizes them."""
     import pyarrow as pa
 
-    if chunk_rows is not None and chunk_rows < 1:
-        raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    _check_chunk_rows(chunk_rows)
     opts = BatchOptions(as_of, readings, full, today or dt.date.today(), rules_dir, fast_json)
     jobs = _jobs(jobs)
     rows = adapted_chunk_rows(table.num_rows, jobs) if chunk_rows is None else chunk_rows
@@ -605,8 +609,7 @@ def run_batch(
     DEFAULT_CHUNK_ROWS rows; a number is taken as given."""
     import time
 
-    if chunk_rows is not None and chunk_rows < 1:
-        raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    _check_chunk_rows(chunk_rows)
     in_format, out_format = file_format(src), file_format(dst)
     if "parquet" in (in_format, out_format):
         require_arrow()
