@@ -61,3 +61,71 @@ def test_the_mix_is_reproducible():
     first = [to_json(d) for d in scenarios(50, 7)]
     assert first == [to_json(d) for d in scenarios(50, 7)]
     assert first != [to_json(d) for d in scenarios(50, 8)]
+
+
+FLOOR_KEYS = (
+    "parse_floor_us",
+    "validation_us",
+    "trace_floor_us",
+    "evaluate_us",
+    "outcome_us",
+    "compact_us",
+    "end_to_end_us",
+    "evaluate_bytecodes",
+    "read_us_per_row",
+    "chunk_us_per_row",
+    "decode_us_per_row",
+    "one_worker_rows_per_s",
+    "two_workers_rows_per_s",
+    "pool_scaling",
+    "needed_us_per_row",
+)
+
+
+def test_floors_json_prints_every_floor_and_the_batch_budget():
+    args = ["--json", "--scenarios", "60", "--repeat", "1", "--count-scenarios", "20"]
+    args += ["--chunk-rows", "300", "--pool-rows", "1200"]
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "floors.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1
+    results = json.loads(lines[0])
+    for key in FLOOR_KEYS:
+        assert isinstance(results[key], int | float) and results[key] > 0, key
+    assert results["rules"] > 50 and results["chunk_rows"] == 300 and results["pool_rows"] == 1200
+    assert results["evaluate_bytecodes"] > 2 * results["rules"]  # at least a test and a store per rule
+    scaling = results["two_workers_rows_per_s"] / results["one_worker_rows_per_s"]
+    assert abs(results["pool_scaling"] - scaling) <= 0.01
+    assert abs(results["needed_us_per_row"] - results["pool_scaling"] * 10) <= 0.1  # 100,000 rows/s on two
+
+
+def test_bytecodes_are_counted_in_the_generated_functions_only():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import floors
+    from mix import scenarios
+
+    import returnlaw
+
+    book = returnlaw.default_rulebook()
+    parsed = [returnlaw.parse_scenario(d) for d in scenarios(30, 3)]
+    counted = floors.evaluate_bytecodes(book, parsed)
+    assert counted == floors.evaluate_bytecodes(book, parsed)  # a count, not a timing
+    assert counted > len(book.epochs[-1].steps)
+    singles = [floors.evaluate_bytecodes(book, [s]) for s in parsed]
+    assert all(n == int(n) for n in singles)  # whole bytecodes per evaluation
+    assert abs(sum(singles) / len(singles) - counted) <= 0.1  # per evaluation, not accumulated
+    assert sys.gettrace() is None  # the tracer is taken off
+
+
+def test_the_trace_floor_sets_one_status_per_rule():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import floors
+
+    applicable, defeated = floors.trace_floor(7)("a")
+    assert applicable == defeated == (True,) * 7
+    assert floors.trace_floor(3)("z") == ((False,) * 3, (False,) * 3)
