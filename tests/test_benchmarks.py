@@ -24,10 +24,10 @@ KEYS = (
 )
 
 
-def test_run_json_prints_one_object_with_every_measure():
-    args = ["--json", "--scenarios", "200", "--rounds", "1", "--batch-rows", "2000", "--fresh-runs", "1"]
+def _one_json_object(script: str, args: list[str]) -> dict:
+    """What ``benchmarks/<script> --json ...`` prints: exactly one line, one JSON object."""
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "run.py"), *args],
+        [sys.executable, str(ROOT / "benchmarks" / script), *args],
         capture_output=True,
         text=True,
         timeout=300,
@@ -35,7 +35,12 @@ def test_run_json_prints_one_object_with_every_measure():
     )
     lines = done.stdout.strip().splitlines()
     assert len(lines) == 1
-    results = json.loads(lines[0])
+    return json.loads(lines[0])
+
+
+def test_run_json_prints_one_object_with_every_measure():
+    args = ["--json", "--scenarios", "200", "--rounds", "1", "--batch-rows", "2000", "--fresh-runs", "1"]
+    results = _one_json_object("run.py", args)
     for key in KEYS:
         assert isinstance(results[key], int | float) and results[key] > 0, key
     assert results["evaluate_us_p99"] >= results["evaluate_us_median"]
@@ -85,16 +90,7 @@ FLOOR_KEYS = (
 def test_floors_json_prints_every_floor_and_the_batch_budget():
     args = ["--json", "--scenarios", "60", "--repeat", "1", "--count-scenarios", "20"]
     args += ["--chunk-rows", "300", "--pool-rows", "1200"]
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "floors.py"), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    lines = done.stdout.strip().splitlines()
-    assert len(lines) == 1
-    results = json.loads(lines[0])
+    results = _one_json_object("floors.py", args)
     for key in FLOOR_KEYS:
         assert isinstance(results[key], int | float) and results[key] > 0, key
     assert results["rules"] > 50 and results["chunk_rows"] == 300 and results["pool_rows"] == 1200
