@@ -19,7 +19,7 @@ from .facts import FACTS
 from .grounds import GROUNDS_FILE
 from .periods import period_span, within_period
 from .readings import READING_NAMES, Readings
-from .rulebook import Citation, Deadline, Note, Obligation, Presume, Rule, RuleBook, SetVariable, Warning
+from .rulebook import Citation, Deadline, Epoch, Note, Obligation, Presume, Rule, RuleBook, SetVariable, Warning
 from .scenario import day_of
 
 SCHEMA_VERSION = "2.0"
@@ -202,29 +202,38 @@ def decision_json(ev: Evaluation) -> bytes:
 def _decision_data(ev: Evaluation) -> dict[str, Any]:
     """The decision as plain data in the key order of :class:`Decision`. Some parts are shared,
     memoised entries: private, so that no caller can change them."""
-    reasons: list[dict[str, Any]] = []
     found: dict[str, list[dict[str, Any]]] = {"deadlines": [], "obligations": [], "warnings": [], "remarks": []}
     citations: dict[str, dict[str, Any]] = {}
     cache = _cache(ev.book)
     refs = step_refs(ev)
     shared = _shared_reasons(ev)
-    for i, step in enumerate(ev.epoch.steps):
+    missing = _Missing(ev.scenario)
+    steps = ev.epoch.steps
+    # Every rule's status and its shared entry, if it has one, in two passes at C speed; most
+    # rules then need nothing more (see _quiet).
+    statuses = list(map(_STATUS.__getitem__, zip(ev.applicable, ev.defeated, strict=True)))
+    reasons: list[dict[str, Any]] = list(map(dict.get, shared, statuses))
+    quiet = _quiet(ev.epoch, ev.if_returnable is not None)
+    for i, status in enumerate(statuses):
+        entry = reasons[i]
+        if entry is not None and status == "not_applicable" and quiet[i]:
+            continue
+        step = steps[i]
         rule = step.rule
-        status = _status(ev, i)
         cites = refs[i]
-        # a rule without exceptions and not undetermined has the shared entry (see _reason)
-        entry = None if step.defeaters or status == "undetermined" else shared[i].get(status)
         if entry is None:
-            entry = _reason(cache, ev, i, status, cites)
-            if not step.defeaters and status != "undetermined":
-                shared[i][status] = entry
-        reasons.append(entry)
+            reasons[i] = _reason(cache, ev, i, status, cites, missing)
+            # the shared entry (see _reason) of a rule that is not undetermined and that no
+            # exception beats: one without exceptions, or one that applies (then none of its
+            # exceptions does)
+            if status != "undetermined" and (not step.defeaters or status == "applied"):
+                shared[i][status] = reasons[i]
         listed = False  # a conditional consequence of a rule that does not apply as decided
-        if status in ("applied", "undetermined"):
+        if status == "applied" or status == "undetermined":
             certain = status == "applied"
-            _consequence(ev, rule, cites, certain, [] if certain else _depends_on(ev, i), None, found)
+            _consequence(ev, rule, cites, certain, [] if certain else _depends_on(ev, i, missing), None, found)
         elif rule.group == "effects" and ev.if_returnable is not None and (holds := _if_returnable(ev, i)) is not None:
-            depends = [] if holds else _unknown_facts(ev, rule)  # the outcome's own: see questions
+            depends = [] if holds else _unknown_facts(rule, missing)  # the outcome's own: see questions
             listed = _consequence(ev, rule, cites, holds, depends, "returnable", found)
         if status == "not_applicable" and not listed:
             continue  # its provisions are cited by reference only (see docs/decision-json.md)
@@ -249,6 +258,23 @@ def _decision_data(ev: Evaluation) -> dict[str, Any]:
         "calendar_pending": calendar_pending(ev),
         "notes": list(ev.notes),
     }
+
+
+_QUIET: dict[tuple[int, bool], tuple[Epoch, tuple[bool, ...]]] = {}
+
+
+def _quiet(epoch: Epoch, if_returnable: bool) -> tuple[bool, ...]:
+    """Per step, whether the rule, when it does not apply and has its shared entry, adds nothing
+    to the decision: not a consequence the outcome "returnable" could bring (``if_returnable``:
+    the outcome is undetermined). Once per epoch."""
+    key = (id(epoch), if_returnable)
+    found = _QUIET.get(key)
+    if found is None or found[0] is not epoch:
+        if len(_QUIET) > 64:  # epochs are few; books built by tests and tools must not grow it
+            _QUIET.clear()
+        flags = tuple(not (if_returnable and step.rule.group == "effects") for step in epoch.steps)
+        found = _QUIET[key] = (epoch, flags)
+    return found[1]
 
 
 def _presumptions(ev: Evaluation) -> list[dict[str, Any]]:
@@ -405,20 +431,35 @@ def _citation_data(cache: dict[Any, Any], c: Citation) -> dict[str, Any]:
     return data
 
 
-def _unknown_facts(ev: Evaluation, rule: Rule) -> list[str]:
-    return sorted(p for p in rule.condition.facts if FACTS[p].get(ev.scenario) is None)
+class _Missing(dict[str, bool]):
+    """Per decision: whether a fact is unknown (``missing[path]``), each fact's getter run once
+    however many rules read it."""
+
+    __slots__ = ("scenario",)
+
+    def __init__(self, scenario: Any) -> None:
+        super().__init__()
+        self.scenario = scenario
+
+    def __missing__(self, path: str) -> bool:
+        unknown = self[path] = FACTS[path].get(self.scenario) is None
+        return unknown
 
 
-def _depends_on(ev: Evaluation, i: int) -> list[str]:
+def _unknown_facts(rule: Rule, missing: _Missing) -> list[str]:
+    return sorted(p for p in rule.condition.facts if missing[p])
+
+
+def _depends_on(ev: Evaluation, i: int, missing: _Missing) -> list[str]:
     """Unknown facts that an undecided rule, or the undecided exceptions to it, turn on."""
     steps = ev.epoch.steps
     pending = [i, *(d for d in steps[i].defeaters if ev.applies(d) is None)]
-    facts = {p for k in pending for p in steps[k].rule.condition.facts if FACTS[p].get(ev.scenario) is None}
+    facts = {p for k in pending for p in steps[k].rule.condition.facts if missing[p]}
     return sorted(facts)
 
 
-def _status(ev: Evaluation, i: int) -> Status:
-    a, d = ev.applicable[i], ev.defeated[i]  # (ev.applies inlined: this runs for every rule)
+def _status(a: Tri, d: Tri) -> Status:
+    """A rule's status from whether its condition holds (``a``) and an exception beats it (``d``)."""
     if a is True and d is False:
         return "applied"
     if a is False:
@@ -428,13 +469,19 @@ def _status(ev: Evaluation, i: int) -> Status:
     return "undetermined"
 
 
-def _reason(cache: dict[Any, Any], ev: Evaluation, i: int, status: Status, cites: tuple[str, ...]) -> dict[str, Any]:
+# every (applicable, defeated) pair's status: one look-up per rule and decision
+_TRI: tuple[Tri, ...] = (True, False, None)
+_STATUS: dict[tuple[Tri, Tri], Status] = {(a, d): _status(a, d) for a in _TRI for d in _TRI}
+
+
+def _reason(
+    cache: dict[Any, Any], ev: Evaluation, i: int, status: Status, cites: tuple[str, ...], missing: _Missing
+) -> dict[str, Any]:
     step = ev.epoch.steps[i]
     rule = step.rule
-    unknown = (
-        sorted(p for p in rule.condition.facts if FACTS[p].get(ev.scenario) is None) if status == "undetermined" else []
-    )
-    beaten = [ev.epoch.steps[d].rule.id for d in step.defeaters if ev.applies(d) is True] if step.defeaters else []
+    unknown = _unknown_facts(rule, missing) if status == "undetermined" else []
+    a, d = ev.applicable, ev.defeated  # (ev.applies inlined)
+    beaten = [ev.epoch.steps[j].rule.id for j in step.defeaters if a[j] is True and d[j] is False]
     if not unknown and not beaten:  # the common case: a shared, read-only entry
         key = ("reason", rule.id, status, cites)
         data = cache.get(key)
@@ -451,13 +498,26 @@ def _reason_data(
         "rule": rule.id,
         "status": status,
         "group": rule.group,
-        "conclusion": _conclusion(rule),
+        "conclusion": _conclusion_of(rule),
         "title_zh": rule.title_zh,
         "title_en": rule.title_en,
         "cite": list(cites),
         "defeated_by": beaten,
         "unknown_facts": unknown,
     }
+
+
+def _conclusion_of(rule: Rule) -> str | None:
+    """_conclusion, worded once per rule: a reason that is not shared is built on every call."""
+    found = _CONCLUSIONS.get(id(rule))
+    if found is None or found[0] is not rule:
+        if len(_CONCLUSIONS) > 4096:  # books built by tests and tools must not grow it without end
+            _CONCLUSIONS.clear()
+        found = _CONCLUSIONS[id(rule)] = (rule, _conclusion(rule))
+    return found[1]
+
+
+_CONCLUSIONS: dict[int, tuple[Rule, str | None]] = {}
 
 
 def _conclusion(rule: Rule) -> str | None:
