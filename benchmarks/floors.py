@@ -2,6 +2,7 @@
 
     python benchmarks/floors.py            # a table: each target, its floor, returnlaw now
     python benchmarks/floors.py --json     # one JSON object
+    python benchmarks/floors.py --markdown # the table in Markdown, for the README
 
 Every figure is taken in this one process on the benchmark mix (benchmarks/mix.py), the best of
 ``--repeat`` passes, the measures of a pair alternately (so that other work on the machine weighs
@@ -59,6 +60,7 @@ TARGETS = {"evaluate_us": 5.0, "compact_us": 20.0, "end_to_end_us": 100.0}
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--markdown", action="store_true", help="print the table in Markdown")
     parser.add_argument("--seed", type=int, default=20240801)
     parser.add_argument("--scenarios", type=int, default=2000, help="distinct scenarios in the mix")
     parser.add_argument("--repeat", type=int, default=5, help="timed passes; the best is kept")
@@ -260,6 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     results = measure(args)
     if args.json:
         print(json.dumps(results, ensure_ascii=False))
+        return 0
+    if args.markdown:
+        print("| target | its floor here | what the floor is | returnlaw now |\n|---|---|---|---|")
+        for row in rows(results):
+            print("| " + " | ".join(row) + " |")
         return 0
     from rich.console import Console
     from rich.table import Table

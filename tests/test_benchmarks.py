@@ -125,3 +125,16 @@ def test_the_trace_floor_sets_one_status_per_rule():
     applicable, defeated = floors.trace_floor(7)("a")
     assert applicable == defeated == (True,) * 7
     assert floors.trace_floor(3)("z") == ((False,) * 3, (False,) * 3)
+
+
+def test_the_floor_table_has_a_row_per_target_and_the_batch_row_only_when_measured():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import floors
+
+    figures = dict.fromkeys(FLOOR_KEYS, 1.5) | {"rules": 122, "two_workers_rows_per_s": 24000}
+    table = floors.rows(figures)
+    assert [row[0].split()[0] for row in table] == ["evaluate", "compact", "end", "batch"]
+    assert all(len(row) == 4 and all(row) for row in table)
+    assert "3.0 µs" in table[1][1]  # orjson 1.5 + validation 1.5
+    without_pool = {k: v for k, v in figures.items() if k != "pool_scaling"}
+    assert len(floors.rows(without_pool)) == 3
