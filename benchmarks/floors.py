@@ -110,12 +110,13 @@ def evaluate_bytecodes(book: Any, scenarios: list[Scenario]) -> float:
 
     for scenario in scenarios:  # first calls compile the functions and fill caches: not counted
         returnlaw.evaluate(book, scenario)
+    before = sys.gettrace()  # a coverage tool's, say: given back after
     sys.settrace(calls)
     try:
         for scenario in scenarios:
             returnlaw.evaluate(book, scenario)
     finally:
-        sys.settrace(None)
+        sys.settrace(before)
     return round(counted / len(scenarios), 1)
 
 

@@ -109,13 +109,14 @@ def test_bytecodes_are_counted_in_the_generated_functions_only():
 
     book = returnlaw.default_rulebook()
     parsed = [returnlaw.parse_scenario(d) for d in scenarios(30, 3)]
+    before = sys.gettrace()
     counted = floors.evaluate_bytecodes(book, parsed)
     assert counted == floors.evaluate_bytecodes(book, parsed)  # a count, not a timing
     assert counted > len(book.epochs[-1].steps)
     singles = [floors.evaluate_bytecodes(book, [s]) for s in parsed]
     assert all(n == int(n) for n in singles)  # whole bytecodes per evaluation
     assert abs(sum(singles) / len(singles) - counted) <= 0.1  # per evaluation, not accumulated
-    assert sys.gettrace() is None  # the tracer is taken off
+    assert sys.gettrace() is before  # the counting tracer is taken off, any other given back
 
 
 def test_the_trace_floor_sets_one_status_per_rule():
