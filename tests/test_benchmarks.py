@@ -100,7 +100,7 @@ def test_floors_json_prints_every_floor_and_the_batch_budget():
     assert abs(results["needed_us_per_row"] - results["pool_scaling"] * 10) <= 0.1  # 100,000 rows/s on two
 
 
-def test_bytecodes_are_counted_in_the_generated_functions_only():
+def test_bytecodes_are_counted_per_evaluation_the_same_every_time():
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import floors
     from mix import scenarios
