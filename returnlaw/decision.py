@@ -19,7 +19,7 @@ from .facts import FACTS
 from .grounds import GROUNDS_FILE
 from .periods import period_span, within_period
 from .readings import READING_NAMES, Readings
-from .rulebook import Citation, Deadline, Epoch, Note, Obligation, Presume, Rule, RuleBook, SetVariable, Warning
+from .rulebook import Citation, Deadline, Note, Obligation, Presume, Rule, RuleBook, SetVariable, Warning
 from .scenario import day_of
 
 SCHEMA_VERSION = "2.0"
@@ -213,7 +213,7 @@ def _decision_data(ev: Evaluation) -> dict[str, Any]:
     # rules then need nothing more (see _quiet).
     statuses = list(map(_STATUS.__getitem__, zip(ev.applicable, ev.defeated, strict=True)))
     reasons: list[dict[str, Any]] = list(map(dict.get, shared, statuses))
-    quiet = _quiet(ev.epoch, ev.if_returnable is not None)
+    quiet = _quiet(ev)
     for i, status in enumerate(statuses):
         entry = reasons[i]
         if entry is not None and status == "not_applicable" and quiet[i]:
@@ -260,20 +260,17 @@ def _decision_data(ev: Evaluation) -> dict[str, Any]:
     }
 
 
-_QUIET: dict[tuple[int, bool], tuple[Epoch, tuple[bool, ...]]] = {}
-
-
-def _quiet(epoch: Epoch, if_returnable: bool) -> tuple[bool, ...]:
+def _quiet(ev: Evaluation) -> tuple[bool, ...]:
     """Per step, whether the rule, when it does not apply and has its shared entry, adds nothing
-    to the decision: not a consequence the outcome "returnable" could bring (``if_returnable``:
-    the outcome is undetermined). Once per epoch."""
-    key = (id(epoch), if_returnable)
-    found = _QUIET.get(key)
-    if found is None or found[0] is not epoch:
-        if len(_QUIET) > 64:  # epochs are few; books built by tests and tools must not grow it
-            _QUIET.clear()
-        flags = tuple(not (if_returnable and step.rule.group == "effects") for step in epoch.steps)
-        found = _QUIET[key] = (epoch, flags)
+    to the decision: not a consequence the outcome "returnable" could bring (when the outcome is
+    undetermined). Once per epoch, in the rule book's memo as _shared_reasons."""
+    if_returnable = ev.if_returnable is not None
+    key = ("quiet", id(ev.epoch), if_returnable)
+    cache = _cache(ev.book)
+    found = cache.get(key)
+    if found is None or found[0] is not ev.epoch:
+        flags = tuple(not (if_returnable and step.rule.group == "effects") for step in ev.epoch.steps)
+        found = cache[key] = (ev.epoch, flags)
     return found[1]
 
 
@@ -486,19 +483,19 @@ def _reason(
         key = ("reason", rule.id, status, cites)
         data = cache.get(key)
         if data is None:
-            data = cache[key] = _reason_data(rule, status, cites, [], [])
+            data = cache[key] = _reason_data(cache, rule, status, cites, [], [])
         return data
-    return _reason_data(rule, status, cites, beaten, unknown)
+    return _reason_data(cache, rule, status, cites, beaten, unknown)
 
 
 def _reason_data(
-    rule: Rule, status: Status, cites: tuple[str, ...], beaten: list[str], unknown: list[str]
+    cache: dict[Any, Any], rule: Rule, status: Status, cites: tuple[str, ...], beaten: list[str], unknown: list[str]
 ) -> dict[str, Any]:
     return {
         "rule": rule.id,
         "status": status,
         "group": rule.group,
-        "conclusion": _conclusion_of(rule),
+        "conclusion": _conclusion_of(cache, rule),
         "title_zh": rule.title_zh,
         "title_en": rule.title_en,
         "cite": list(cites),
@@ -507,17 +504,13 @@ def _reason_data(
     }
 
 
-def _conclusion_of(rule: Rule) -> str | None:
-    """_conclusion, worded once per rule: a reason that is not shared is built on every call."""
-    found = _CONCLUSIONS.get(id(rule))
-    if found is None or found[0] is not rule:
-        if len(_CONCLUSIONS) > 4096:  # books built by tests and tools must not grow it without end
-            _CONCLUSIONS.clear()
-        found = _CONCLUSIONS[id(rule)] = (rule, _conclusion(rule))
-    return found[1]
-
-
-_CONCLUSIONS: dict[int, tuple[Rule, str | None]] = {}
+def _conclusion_of(cache: dict[Any, Any], rule: Rule) -> str | None:
+    """_conclusion, worded once per rule (in the rule book's memo): a reason that is not shared
+    is built on every call."""
+    key = ("conclusion", rule.id)
+    if key not in cache:
+        cache[key] = _conclusion(rule)
+    return cache[key]
 
 
 def _conclusion(rule: Rule) -> str | None:
