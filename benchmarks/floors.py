@@ -50,6 +50,7 @@ import orjson  # noqa: E402
 
 import returnlaw  # noqa: E402
 from benchmarks import mix  # noqa: E402
+from benchmarks.columnar_read import best_us_per_row  # noqa: E402
 from returnlaw.batch import BatchOptions, decide_chunk, run_batch  # noqa: E402
 from returnlaw.scenario import Scenario  # noqa: E402
 
@@ -108,13 +109,12 @@ def evaluate_bytecodes(book: Any, scenarios: list[Scenario]) -> float:
             return count
         return None
 
-    for scenario in scenarios:  # first calls compile the functions and fill caches: not counted
-        returnlaw.evaluate(book, scenario)
     before = sys.gettrace()  # a coverage tool's, say: given back after
     sys.settrace(calls)
     try:
-        # A traced pass first, not counted either: on Python 3.12 and 3.13 the opcode events asked
-        # for by the frames of one pass only come once the tracer is set again.
+        # A traced pass first, not counted: it compiles the functions and fills the caches, and
+        # on Python 3.12 and 3.13 the opcode events asked for by the frames of one pass only come
+        # once the tracer is set again.
         for scenario in scenarios:
             returnlaw.evaluate(book, scenario)
         sys.settrace(calls)
@@ -169,24 +169,14 @@ def batch_chunk(args: argparse.Namespace, datas: list[dict[str, Any]]) -> dict[s
     lines = [f'{{"id":"o{i}",{texts[i % len(texts)][1:]}'.encode() for i in range(args.chunk_rows)]
     today, opts = dt.date.today(), BatchOptions()
     measures: dict[str, Callable[[], float]] = {
-        "read_us_per_row": lambda: _per_row(lambda: read_lines(lines, today), len(lines), args.repeat),
-        "chunk_us_per_row": lambda: _per_row(
-            lambda: decide_chunk("lines", 0, lines, opts, "jsonl"), len(lines), args.repeat
+        "read_us_per_row": lambda: best_us_per_row(lambda rows: read_lines(rows, today), lines, args.repeat),
+        "chunk_us_per_row": lambda: best_us_per_row(
+            lambda rows: decide_chunk("lines", 0, rows, opts, "jsonl"), lines, args.repeat
         ),
     }
     if TYPED is not None:
         measures["decode_us_per_row"] = lambda: best_us(TYPED.decode, lines, args.repeat)
     return {**alternately(measures), "chunk_rows": len(lines)}
-
-
-def _per_row(run: Callable[[], object], rows: int, repeat: int) -> float:
-    run()
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best / rows * 1e6
 
 
 def batch_pool(args: argparse.Namespace, datas: list[dict[str, Any]]) -> dict[str, Any]:
